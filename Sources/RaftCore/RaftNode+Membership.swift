@@ -1,0 +1,76 @@
+extension RaftNode {
+    /// Checks a proposed membership change against the configuration and the one-at-a-time rule.
+    func validate(_ change: ConfChange) throws(RaftError) {
+        guard pendingConfIndex <= log.applied else { throw .confChangePending }
+        let node = change.nodeID
+        switch change.kind {
+        case .addLearner:
+            guard !confState.contains(node) else {
+                throw .invalidConfChange("node \(node) is already a member")
+            }
+        case .promote:
+            guard confState.isLearner(node) else {
+                throw .invalidConfChange("node \(node) is not a learner; new nodes join as learners")
+            }
+            let match = progress[node]?.match ?? 0
+            guard match + config.promotionLagEntriesMax >= log.lastIndex() else {
+                throw .learnerNotCaughtUp
+            }
+        case .remove:
+            guard confState.contains(node) else {
+                throw .invalidConfChange("node \(node) is not a member")
+            }
+            guard confState.voters != [node] else {
+                throw .invalidConfChange("cannot remove the last voter")
+            }
+        }
+    }
+
+    /// Applies a committed membership change entry (once: entries covered by a snapshot or by
+    /// the stored configuration are skipped, so a restart never applies a change twice).
+    mutating func applyConfChange(_ entry: Entry) {
+        guard entry.index > confStateIndex, let change = ConfChange(encoded: entry.data) else {
+            return
+        }
+        confStateIndex = entry.index
+        let before = confState
+        confState = confState.applying(change)
+        guard confState != before else { return }
+        syncProgressWithConfState()
+        guard role == .leader else { return }
+        if !confState.isVoter(id) {
+            // A removed leader (or one turned learner) hands over by stepping down; the others
+            // elect a new leader once their election timeout fires.
+            becomeFollower(term: term, leader: noNode)
+            return
+        }
+        if leadTransferee != noNode && !confState.isVoter(leadTransferee) {
+            leadTransferee = noNode
+        }
+        // A smaller quorum may commit more; a newcomer needs its first append either way.
+        _ = maybeCommit()
+        broadcastAppend()
+    }
+
+    /// Adds progress for new members, drops it for removed ones, and updates learner flags.
+    private mutating func syncProgressWithConfState() {
+        let persisted = persistedLastIndex
+        for member in progress.keys where !confState.contains(member) {
+            progress[member] = nil
+        }
+        for member in confState.members {
+            if progress[member] == nil {
+                var peer = Progress(
+                    next: log.lastIndex() + 1, isLearner: confState.isLearner(member),
+                    inflightMessagesMax: config.inflightMessagesMax,
+                    inflightBytesMax: config.inflightBytesMax)
+                // A newcomer counts as active so that the leader sends it a snapshot at once.
+                peer.recentActive = true
+                if member == id { peer.match = persisted }
+                progress[member] = peer
+            } else {
+                progress[member]?.isLearner = confState.isLearner(member)
+            }
+        }
+    }
+}

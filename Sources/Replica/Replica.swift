@@ -1,0 +1,213 @@
+import Dispatch
+import Foundation
+import RaftCore
+import Storage
+import Synchronization
+
+/// One member of a Switchboard cluster: RaftCore driven by a dedicated thread that drains an
+/// inbox, persists each Ready into RocksDB (one fsync for everything that arrived meanwhile),
+/// sends messages, applies committed commands to the state machine and answers the callers.
+///
+/// Every public method is safe to call from any thread or task.
+public final class Replica: Sendable {
+    public let nodeID: NodeID
+    private let inbox: Inbox
+    private let statusBox: Mutex<ReplicaStatus>
+    /// Handed to the Raft thread on `start`; nil afterwards.
+    private let pendingCore: Mutex<UncheckedBox<ReplicaCore>?>
+    private let finished = DispatchSemaphore(value: 0)
+    private let tickNanoseconds: UInt64
+
+    /// How a node begins: as one of the founding members, or empty (to be added by the cluster).
+    public enum Bootstrap: Sendable {
+        /// The founding members and their addresses; ignored when the data dir holds a cluster.
+        case initialCluster([NodeID: MemberAddresses])
+        /// Start empty and wait to be added (as a learner) by the cluster's leader.
+        case join
+    }
+
+    /// Opens (or creates) the node's storage and prepares the replica; `start` runs it.
+    public init(
+        config: ReplicaConfig, store: RaftLogStore, machine: any ReplicatedStateMachine,
+        network: any PeerNetwork, selfAddresses: MemberAddresses, bootstrap: Bootstrap,
+        seed: UInt64 = UInt64.random(in: 1...UInt64.max)
+    ) throws {
+        let directory = try Self.prepare(store: store, machine: machine, bootstrap: bootstrap)
+        network.updatePeers(directory.peerAddresses)
+        let core = ReplicaCore(
+            config: config, store: store, machine: machine, network: network,
+            directory: directory, selfAddresses: selfAddresses, seed: seed)
+        core.refreshStatus()
+        nodeID = config.nodeID
+        inbox = Inbox(itemsMax: config.inboxItemsMax)
+        statusBox = Mutex(core.status)
+        pendingCore = Mutex(UncheckedBox(core))
+        tickNanoseconds = UInt64(config.tickMilliseconds) * 1_000_000
+    }
+
+    /// Brings the storage to a consistent start: writes the founding configuration on a fresh
+    /// data dir, or restores the state machine after a crash between installing a snapshot and
+    /// recording it applied. Returns the member directory.
+    private static func prepare(
+        store: RaftLogStore, machine: any ReplicatedStateMachine, bootstrap: Bootstrap
+    ) throws -> Directory {
+        let isFresh = store.hardState.isEmpty && store.lastIndex() == 0 && store.snapshotMetadata.index == 0
+        if isFresh, case .initialCluster(let members) = bootstrap {
+            try writeFoundingSnapshot(store: store, machine: machine, members: members)
+        }
+        if store.appliedIndex < store.snapshotMetadata.index {
+            var changes = WriteBatch()
+            let (directory, application) = try Envelope.decodeSnapshot(store.snapshot().data)
+            try machine.restore(fromSnapshot: application, changes: &changes)
+            changes.put(directoryKey, directory.encoded(), in: .state)
+            try store.setApplied(
+                store.snapshotMetadata.index, confState: store.snapshotMetadata.confState,
+                stateChanges: changes, sync: true)
+        }
+        try machine.load(from: store.database)
+        guard let bytes = try store.database.get(directoryKey, in: .state) else { return Directory() }
+        return try Directory(decoding: bytes)
+    }
+
+    /// Every founding member writes the same snapshot at index 1, term 1: the founding
+    /// membership and an empty state. A node that joins later receives it (or a newer one)
+    /// and so learns the founding membership like everything else.
+    private static func writeFoundingSnapshot(
+        store: RaftLogStore, machine: any ReplicatedStateMachine, members: [NodeID: MemberAddresses]
+    ) throws {
+        let directory = Directory(members: members)
+        let confState = ConfState(voters: Array(members.keys))
+        let data = Envelope.encodeSnapshot(directory: directory, application: try machine.snapshotData())
+        let snapshot = Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, confState: confState), data: data)
+        try store.save(hardState: HardState(term: 1, vote: noNode, commit: 1), entries: [], snapshot: snapshot, sync: true)
+    }
+
+    /// Starts the Raft thread.
+    public func start() {
+        guard let box = pendingCore.withLock({ core in defer { core = nil }; return core }) else {
+            preconditionFailure("a replica starts once")
+        }
+        let thread = Thread { [self] in
+            self.run(box.value)
+        }
+        thread.name = "raft-\(nodeID)"
+        thread.start()
+    }
+
+    /// Stops the Raft thread; waiting requests fail with `.stopped`.
+    public func stop() {
+        inbox.pushAlways(.stop)
+        finished.wait()
+    }
+
+    private func run(_ core: ReplicaCore) {
+        var nextTick = DispatchTime.now().uptimeNanoseconds + tickNanoseconds
+        while true {
+            let items = inbox.drain()
+            if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
+                core.failEverything(with: .stopped)
+                break
+            }
+            core.handle(items)
+            nextTick = tickIfDue(core, nextTick: nextTick)
+            while core.raft.hasReady { core.processReady() }
+            core.refreshStatus()
+            statusBox.withLock { $0 = core.status }
+            inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
+        }
+        finished.signal()
+    }
+
+    /// Ticks once if a tick is due. After a long stall (a paused process) it ticks only once,
+    /// so that a node resuming does not fire a burst of elections.
+    private func tickIfDue(_ core: ReplicaCore, nextTick: UInt64) -> UInt64 {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now >= nextTick else { return nextTick }
+        core.raft.tick()
+        core.expireDeadlines()
+        core.leaderHousekeeping()
+        core.announceSelfIfNeeded()
+        return max(nextTick + tickNanoseconds, now + tickNanoseconds / 2)
+    }
+
+    // MARK: - Requests
+
+    /// Proposes an application command (through the leader) and returns the state machine's
+    /// answer once the command is applied on this node's leader.
+    public func propose(_ command: [UInt8]) async throws(ReplicaError) -> [UInt8] {
+        try await request { .propose(command, $0) }
+    }
+
+    /// Runs `body` against the state machine at a linearizable point: after a ReadIndex round
+    /// confirmed leadership and this node applied everything committed before the read began.
+    public func read<Value: Sendable>(
+        _ body: @escaping @Sendable (any ReplicatedStateMachine) -> Value
+    ) async throws(ReplicaError) -> Value {
+        try await withReadWaiter(body) { .read($0) }
+    }
+
+    /// Runs `body` against the state machine as it is on this node now (possibly stale).
+    public func staleRead<Value: Sendable>(
+        _ body: @escaping @Sendable (any ReplicatedStateMachine) -> Value
+    ) async throws(ReplicaError) -> Value {
+        try await withReadWaiter(body) { waiter in .run { core in waiter.serve(core) } }
+    }
+
+    /// Adds `node` as a learner; the leader promotes it to voter once it has caught up.
+    public func addLearner(_ node: NodeID, addresses: MemberAddresses) async throws(ReplicaError) {
+        let change = ConfChange(kind: .addLearner, nodeID: node, context: addresses.encoded())
+        _ = try await request { .confChange(change, $0) }
+    }
+
+    public func removeMember(_ node: NodeID) async throws(ReplicaError) {
+        _ = try await request { .confChange(ConfChange(kind: .remove, nodeID: node), $0) }
+    }
+
+    public func transferLeader(to node: NodeID) async throws(ReplicaError) {
+        _ = try await request { .transferLeader(node, $0) }
+    }
+
+    /// The latest status, without waiting for the Raft thread.
+    public var status: ReplicaStatus { statusBox.withLock { $0 } }
+
+    // MARK: - Inputs from the network
+
+    public func receive(_ message: Message) { _ = inbox.push(.message(message)) }
+    public func receive(_ proposal: ForwardedProposal) { _ = inbox.push(.forwarded(proposal)) }
+    public func receive(_ answer: ForwardedAnswer) { inbox.pushAlways(.answer(answer)) }
+    public func reportUnreachable(_ node: NodeID) { _ = inbox.push(.unreachable(node)) }
+    public func reportSnapshot(to node: NodeID, failed: Bool) {
+        inbox.pushAlways(.snapshotStatus(node, failed: failed))
+    }
+
+    // MARK: - Plumbing
+
+    private func request(_ make: (Completion) -> InboxItem) async throws(ReplicaError) -> [UInt8] {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], ReplicaError>, Never>) in
+            let completion = Completion { continuation.resume(returning: $0) }
+            if !inbox.push(make(completion)) { completion.deliver(.failure(.overloaded)) }
+        }
+        return try result.get()
+    }
+
+    private func withReadWaiter<Value: Sendable>(
+        _ body: @escaping @Sendable (any ReplicatedStateMachine) -> Value,
+        _ make: (ReadWaiter) -> InboxItem
+    ) async throws(ReplicaError) -> Value {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, ReplicaError>, Never>) in
+            let waiter = ReadWaiter(
+                serve: { core in continuation.resume(returning: .success(body(core.machine))) },
+                fail: { continuation.resume(returning: .failure($0)) })
+            if !inbox.push(make(waiter)) { waiter.fail(.overloaded) }
+        }
+        return try result.get()
+    }
+}
+
+/// Moves a value that is not `Sendable` to another thread exactly once. Safe here because the
+/// sender gives up every reference: `init` keeps the core only in `pendingCore`, `start` takes
+/// it out, and only the Raft thread holds it afterwards.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,190 @@
+import Dispatch
+import RaftCore
+import Storage
+
+/// Keys at or below this byte in the `state` column family belong to the replica; the
+/// application uses keys that start with any other byte.
+let replicaKeyPrefix: UInt8 = 0x00
+let directoryKey: [UInt8] = [replicaKeyPrefix] + Array("directory".utf8)
+
+extension ReplicaCore {
+    /// Handles one Ready: send, persist, send what needed the persist, apply, advance.
+    /// Any storage failure stops the process: continuing could acknowledge lost data.
+    func processReady() {
+        let ready = raft.ready()
+        status.readiesTotal += 1
+        network.send(ready.messages)
+        persist(ready)
+        network.send(ready.persistedMessages)
+        if let snapshot = ready.snapshot { install(snapshot) }
+        apply(ready)
+        for readState in ready.readStates { readIndexConfirmed(readState) }
+        raft.advance(ready)
+        serveAppliedReads()
+        if let soft = ready.softState { leadershipChanged(soft) }
+        maybeSnapshot()
+    }
+
+    private func persist(_ ready: Ready) {
+        guard ready.hardState != nil || !ready.entries.isEmpty || ready.snapshot != nil else { return }
+        let started = now
+        do {
+            try store.save(
+                hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot,
+                sync: ready.mustSync)
+        } catch {
+            fatalStorageFailure(error)
+        }
+        if ready.mustSync {
+            status.fsyncSeconds.record(Double(now - started) / 1e9)
+        }
+    }
+
+    private func install(_ snapshot: Snapshot) {
+        do {
+            let (newDirectory, application) = try Envelope.decodeSnapshot(snapshot.data)
+            var changes = WriteBatch()
+            try machine.restore(fromSnapshot: application, changes: &changes)
+            directory = newDirectory
+            changes.put(directoryKey, directory.encoded(), in: .state)
+            try store.setApplied(
+                snapshot.metadata.index, confState: snapshot.metadata.confState, stateChanges: changes)
+        } catch {
+            // A snapshot the leader sent that we cannot install means a software fault or a
+            // damaged disk; stopping keeps the bad state from spreading.
+            fatalStorageFailure(error)
+        }
+        network.updatePeers(directory.peerAddresses)
+        lastSnapshotIndex = snapshot.metadata.index
+        status.snapshotsInstalledTotal += 1
+        for (index, waiter) in waiters where index <= snapshot.metadata.index {
+            waiters[index] = nil
+            fail([waiter.completion], with: .timedOut)
+        }
+    }
+
+    private func apply(_ ready: Ready) {
+        guard let last = ready.committedEntries.last else { return }
+        var changes = WriteBatch()
+        var directoryChanged = false
+        for entry in ready.committedEntries {
+            let result = applyEntry(entry, changes: &changes, directoryChanged: &directoryChanged)
+            complete(entry, result: result)
+        }
+        if directoryChanged {
+            changes.put(directoryKey, directory.encoded(), in: .state)
+            network.updatePeers(directory.peerAddresses)
+        }
+        do {
+            try store.setApplied(
+                last.index, confState: ready.confState ?? raft.confState, stateChanges: changes)
+        } catch {
+            fatalStorageFailure(error)
+        }
+    }
+
+    private func applyEntry(_ entry: Entry, changes: inout WriteBatch, directoryChanged: inout Bool) -> [UInt8] {
+        switch entry.kind {
+        case .confChange:
+            guard let change = ConfChange(encoded: entry.data) else { return [] }
+            applyToDirectory(change, changed: &directoryChanged)
+            return []
+        case .normal:
+            guard !entry.data.isEmpty else { return [] }
+            switch try? Envelope.decodeCommand(entry.data) {
+            case .application(let command)?:
+                return machine.apply(command, index: entry.index, changes: &changes)
+            case .announce(let node, let addresses)?:
+                if raft.confState.contains(node) || directory.members[node] != nil {
+                    directory.set(node, addresses)
+                    directoryChanged = true
+                }
+                return []
+            case nil:
+                // Every node skips the same undecodable entry, so state stays identical.
+                return []
+            }
+        }
+    }
+
+    private func applyToDirectory(_ change: ConfChange, changed: inout Bool) {
+        switch change.kind {
+        case .addLearner:
+            if let addresses = try? MemberAddresses(decoding: change.context) {
+                directory.set(change.nodeID, addresses)
+                changed = true
+            }
+        case .remove:
+            directory.remove(change.nodeID)
+            changed = true
+        case .promote:
+            break
+        }
+    }
+
+    private func complete(_ entry: Entry, result: [UInt8]) {
+        guard let waiter = waiters.removeValue(forKey: entry.index) else { return }
+        if waiter.term == entry.term {
+            waiter.completion.deliver(.success(result))
+        } else {
+            fail([waiter.completion], with: .dropped)
+        }
+    }
+
+    private func leadershipChanged(_ soft: SoftState) {
+        guard soft.role != .leader else { return }
+        // Reads waiting for this node's leadership confirmation will never get it.
+        for (context, waiter) in readsAwaitingIndex where soft.leader == noNode {
+            readsAwaitingIndex[context] = nil
+            waiter.fail(.notLeader(leaderHint: noNode))
+        }
+    }
+
+    /// Snapshots the state machine every `snapshotEntriesInterval` applied entries and
+    /// compacts the log behind it.
+    private func maybeSnapshot() {
+        let applied = raft.status().applied
+        guard applied >= lastSnapshotIndex + config.snapshotEntriesInterval else { return }
+        do {
+            let data = Envelope.encodeSnapshot(directory: directory, application: try machine.snapshotData())
+            try store.createSnapshot(index: applied, confState: raft.confState, data: data)
+            lastSnapshotIndex = applied
+            status.snapshotsTakenTotal += 1
+            if applied > config.compactionLagEntries {
+                let compactTo = applied - config.compactionLagEntries
+                if compactTo >= store.firstIndex() { try store.compact(to: compactTo) }
+            }
+        } catch {
+            fatalStorageFailure(error)
+        }
+    }
+
+    func refreshStatus() {
+        let raftStatus = raft.status()
+        status.term = raftStatus.term
+        status.role = raftStatus.role
+        status.leader = raftStatus.leader
+        status.commit = raftStatus.commit
+        status.applied = raftStatus.applied
+        status.lastIndex = raftStatus.lastIndex
+        status.firstIndex = raftStatus.firstIndex
+        status.confState = raftStatus.confState
+        status.peers = raftStatus.peers
+        status.directory = directory
+    }
+}
+
+extension MemberAddresses {
+    func encoded() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(peer)
+        writer.write(http)
+        return writer.bytes
+    }
+
+    init(decoding bytes: [UInt8]) throws(EnvelopeError) {
+        var reader = ByteReader(bytes)
+        self.init(peer: try reader.readString(), http: try reader.readString())
+        guard reader.isAtEnd else { throw .malformed("trailing bytes after addresses") }
+    }
+}

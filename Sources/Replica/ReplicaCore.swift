@@ -1,0 +1,251 @@
+import Dispatch
+import RaftCore
+import Storage
+
+/// A request that waits for its entry to be applied.
+struct ProposalWaiter {
+    var term: Term
+    var completion: Completion
+}
+
+/// A linearizable read waiting for its read index to be confirmed and applied.
+struct ReadWaiter {
+    var serve: @Sendable (ReplicaCore) -> Void
+    var fail: @Sendable (ReplicaError) -> Void
+}
+
+/// Everything the Raft thread owns. Only that thread touches an instance after `start`: the
+/// facade (`Replica`) reaches it solely through the inbox, so no state here is shared.
+public final class ReplicaCore {
+    let config: ReplicaConfig
+    var raft: RaftNode
+    let store: RaftLogStore
+    /// The application; read it only inside `Replica.read` bodies (on the Raft thread).
+    public let machine: any ReplicatedStateMachine
+    let network: any PeerNetwork
+    var directory: Directory
+    var status: ReplicaStatus
+
+    var waiters: [LogIndex: ProposalWaiter] = [:]
+    var forwards: [UInt64: Completion] = [:]
+    var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
+    var readsAwaitingApply: [(index: LogIndex, waiter: ReadWaiter)] = []
+    /// Deadlines in arrival order (they all use the same timeout, so the order is sorted).
+    var expiries: [(deadline: UInt64, key: ExpiryKey)] = []
+    var expiriesHead = 0
+    var nextRequestID: UInt64 = 1
+    var lastSnapshotIndex: LogIndex
+    var ticksSinceAnnounce = ReplicaCore.announceIntervalTicks
+    static let announceIntervalTicks = 20
+    let selfAddresses: MemberAddresses
+
+    enum ExpiryKey {
+        case proposal(LogIndex, Term)
+        case forward(UInt64)
+        case read([UInt8])
+    }
+
+    init(
+        config: ReplicaConfig, store: RaftLogStore, machine: any ReplicatedStateMachine,
+        network: any PeerNetwork, directory: Directory, selfAddresses: MemberAddresses, seed: UInt64
+    ) {
+        self.config = config
+        self.store = store
+        self.machine = machine
+        self.network = network
+        self.directory = directory
+        self.selfAddresses = selfAddresses
+        self.raft = RaftNode(
+            config: config.raftConfig(applied: store.appliedIndex, seed: seed), storage: store)
+        self.status = ReplicaStatus(nodeID: config.nodeID)
+        self.lastSnapshotIndex = store.snapshotMetadata.index
+    }
+
+    var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    func deadline() -> UInt64 {
+        now + UInt64(config.proposalTimeoutMilliseconds) * 1_000_000
+    }
+
+    func makeRequestID() -> UInt64 {
+        defer { nextRequestID += 1 }
+        return nextRequestID
+    }
+
+    // MARK: - Inbox handling
+
+    func handle(_ items: [InboxItem]) {
+        var proposals: [([UInt8], Completion)] = []
+        for item in items {
+            switch item {
+            case .message(let message): raft.step(message)
+            case .propose(let data, let completion):
+                proposals.append((Envelope.encode(.application(data)), completion))
+            case .forwarded(let proposal): acceptForwarded(proposal, into: &proposals)
+            case .answer(let answer): deliverAnswer(answer)
+            case .read(let completion): startRead(completion)
+            case .confChange(let change, let completion): proposeConfChange(change, completion)
+            case .transferLeader(let target, let completion): transferLeader(to: target, completion)
+            case .unreachable(let node): raft.reportUnreachable(node)
+            case .snapshotStatus(let node, let failed): raft.reportSnapshot(to: node, failed: failed)
+            case .run(let body): body(self)
+            case .stop: break
+            }
+        }
+        if !proposals.isEmpty { propose(proposals) }
+    }
+
+    /// Proposes framed commands in one batch (one append message per follower), or forwards
+    /// them to the leader.
+    func propose(_ proposals: [([UInt8], Completion)]) {
+        status.proposalsTotal += UInt64(proposals.count)
+        guard raft.role == .leader else {
+            for (data, completion) in proposals { forward(data, completion) }
+            return
+        }
+        do {
+            let indexes = try raft.propose(batch: proposals.map(\.0))
+            for (offset, index) in indexes.enumerated() {
+                register(index: index, completion: proposals[offset].1)
+            }
+        } catch {
+            fail(proposals.map(\.1), with: replicaError(error))
+        }
+    }
+
+    func register(index: LogIndex, completion: Completion) {
+        waiters[index] = ProposalWaiter(term: raft.term, completion: completion)
+        expiries.append((deadline(), .proposal(index, raft.term)))
+    }
+
+    /// Hands a framed command to the leader, which answers when it is applied.
+    private func forward(_ data: [UInt8], _ completion: Completion) {
+        guard raft.leader != noNode else {
+            status.proposalsFailedTotal += 1
+            completion.deliver(.failure(.notLeader(leaderHint: noNode)))
+            return
+        }
+        let requestID = makeRequestID()
+        forwards[requestID] = completion
+        expiries.append((deadline(), .forward(requestID)))
+        network.forward(ForwardedProposal(
+            requestID: requestID, origin: config.nodeID, leader: raft.leader, data: data))
+    }
+
+    private func acceptForwarded(_ proposal: ForwardedProposal, into proposals: inout [([UInt8], Completion)]) {
+        let network = self.network
+        let completion = Completion { result in
+            let outcome: ForwardedAnswer.Outcome
+            switch result {
+            case .success(let answer): outcome = .applied(answer)
+            case .failure(let error): outcome = .failed(error)
+            }
+            network.answer(ForwardedAnswer(requestID: proposal.requestID, origin: proposal.origin, outcome: outcome))
+        }
+        guard raft.role == .leader else {
+            completion.deliver(.failure(.notLeader(leaderHint: raft.leader)))
+            return
+        }
+        guard (try? Envelope.decodeCommand(proposal.data)) != nil else {
+            completion.deliver(.failure(.rejected(.proposalDropped)))
+            return
+        }
+        proposals.append((proposal.data, completion))
+    }
+
+    private func deliverAnswer(_ answer: ForwardedAnswer) {
+        guard let completion = forwards.removeValue(forKey: answer.requestID) else { return }
+        switch answer.outcome {
+        case .applied(let result):
+            completion.deliver(.success(result))
+        case .failed(let error):
+            status.proposalsFailedTotal += 1
+            completion.deliver(.failure(error))
+        }
+    }
+
+    func fail(_ completions: [Completion], with error: ReplicaError) {
+        status.proposalsFailedTotal += UInt64(completions.count)
+        for completion in completions { completion.deliver(.failure(error)) }
+    }
+
+    func replicaError(_ error: RaftError) -> ReplicaError {
+        if case .notLeader(let hint) = error { return .notLeader(leaderHint: hint) }
+        return .rejected(error)
+    }
+
+    // MARK: - Membership and leadership
+
+    private func proposeConfChange(_ change: ConfChange, _ completion: Completion) {
+        do {
+            let index = try raft.proposeConfChange(change)
+            register(index: index, completion: completion)
+        } catch {
+            completion.deliver(.failure(replicaError(error)))
+        }
+    }
+
+    private func transferLeader(to target: NodeID, _ completion: Completion) {
+        do {
+            try raft.transferLeader(to: target)
+            completion.deliver(.success([]))
+        } catch {
+            completion.deliver(.failure(replicaError(error)))
+        }
+    }
+
+    /// The leader promotes learners that have caught up, one at a time, and makes sure every
+    /// member's addresses are in the directory.
+    func leaderHousekeeping() {
+        guard raft.role == .leader else { return }
+        let raftStatus = raft.status()
+        for learner in raftStatus.confState.learners {
+            guard let peer = raftStatus.peers[learner],
+                peer.match + config.promotionLagEntriesMax >= raftStatus.lastIndex
+            else { continue }
+            // Fails quietly while another change is pending; retried on the next tick.
+            _ = try? raft.proposeConfChange(ConfChange(kind: .promote, nodeID: learner))
+            break
+        }
+    }
+
+    /// A member whose addresses the directory lacks (or has wrong) announces them through the
+    /// log, again every `announceIntervalTicks` until they are there: an announcement can be
+    /// lost to a leader change or a dropped forward.
+    func announceSelfIfNeeded() {
+        ticksSinceAnnounce += 1
+        guard ticksSinceAnnounce >= Self.announceIntervalTicks, raft.leader != noNode,
+            raft.confState.contains(config.nodeID), directory.members[config.nodeID] != selfAddresses
+        else { return }
+        ticksSinceAnnounce = 0
+        propose([(Envelope.encode(.announce(config.nodeID, selfAddresses)), Completion { _ in })])
+    }
+
+    // MARK: - Expiry
+
+    func expireDeadlines() {
+        let current = now
+        while expiriesHead < expiries.count, expiries[expiriesHead].deadline <= current {
+            expire(expiries[expiriesHead].key)
+            expiriesHead += 1
+        }
+        if expiriesHead > 1_024 && expiriesHead * 2 > expiries.count {
+            expiries.removeFirst(expiriesHead)
+            expiriesHead = 0
+        }
+    }
+
+    private func expire(_ key: ExpiryKey) {
+        switch key {
+        case .proposal(let index, let term):
+            guard let waiter = waiters[index], waiter.term == term else { return }
+            waiters[index] = nil
+            fail([waiter.completion], with: .timedOut)
+        case .forward(let requestID):
+            guard let completion = forwards.removeValue(forKey: requestID) else { return }
+            fail([completion], with: .timedOut)
+        case .read(let context):
+            readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
+        }
+    }
+}

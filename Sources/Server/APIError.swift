@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RaftCore
+import Replica
+
+/// The one error shape of the HTTP API: `{"error":{"code":"…","message":"…"}}` with the
+/// matching status, plus optional details (such as where the leader is).
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var details: [String: String] = [:]
+    public var retryAfterSeconds: Int?
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields: [String: String] = ["code": code, "message": message]
+        fields.merge(details) { first, _ in first }
+        let body = try JSONEncoder.sorted.encode(["error": fields])
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func badRequest(_ message: String) -> APIError {
+        APIError(.badRequest, code: "bad_request", message: message)
+    }
+
+    static func notFound(_ message: String) -> APIError {
+        APIError(.notFound, code: "not_found", message: message)
+    }
+
+    static let unauthorized = APIError(.unauthorized, code: "unauthorized", message: "a valid bearer token is required")
+
+    /// Translates a replica failure into the status a client can act on.
+    static func from(_ error: ReplicaError, directory: Directory) -> APIError {
+        switch error {
+        case .notLeader(let hint):
+            var apiError = APIError(.serviceUnavailable, code: "no_leader", message: "this node knows no leader; retry shortly")
+            if hint != noNode {
+                apiError = APIError(.misdirectedRequest, code: "not_leader", message: "send this request to the leader")
+                apiError.details["leader"] = String(hint)
+                if let http = directory.members[hint]?.http { apiError.details["leaderURL"] = "http://\(http)" }
+            }
+            apiError.retryAfterSeconds = 1
+            return apiError
+        case .timedOut:
+            var apiError = APIError(.serviceUnavailable, code: "timeout", message: "no answer in time; the outcome is unknown, retry with the same idempotency key")
+            apiError.retryAfterSeconds = 1
+            return apiError
+        case .overloaded:
+            var apiError = APIError(.serviceUnavailable, code: "overloaded", message: "too many requests are waiting")
+            apiError.retryAfterSeconds = 1
+            return apiError
+        case .dropped:
+            var apiError = APIError(.serviceUnavailable, code: "dropped", message: "leadership changed before the write committed; it was not applied")
+            apiError.retryAfterSeconds = 1
+            return apiError
+        case .stopped:
+            return APIError(.serviceUnavailable, code: "stopping", message: "this node is shutting down")
+        case .rejected(let raftError):
+            return rejected(raftError)
+        }
+    }
+
+    private static func rejected(_ error: RaftError) -> APIError {
+        switch error {
+        case .confChangePending:
+            return APIError(.conflict, code: "change_pending", message: "another membership change is in progress")
+        case .invalidConfChange(let reason):
+            return APIError(.badRequest, code: "invalid_change", message: reason)
+        case .learnerNotCaughtUp:
+            return APIError(.conflict, code: "not_caught_up", message: "the learner has not caught up yet")
+        case .invalidTransferTarget:
+            return APIError(.badRequest, code: "invalid_target", message: "the target must be another voter")
+        case .proposalTooLarge:
+            return APIError(.contentTooLarge, code: "too_large", message: "the command is too large")
+        default:
+            var apiError = APIError(.serviceUnavailable, code: "unavailable", message: "the cluster cannot take this request now (\(error))")
+            apiError.retryAfterSeconds = 1
+            return apiError
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so that responses are stable and diffable.
+    static let sorted: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+}
+
+/// Encodes `value` as a JSON response.
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let body = try JSONEncoder.sorted.encode(value)
+    return Response(
+        status: status, headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+}
+
+/// Reads and decodes a JSON body of at most `bytesMax`, with clear errors for each failure.
+func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, bytesMax: Int = 1 << 20) async throws -> Value {
+    let buffer: ByteBuffer
+    do {
+        buffer = try await request.body.collect(upTo: bytesMax)
+    } catch {
+        throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
+    }
+    do {
+        return try JSONDecoder().decode(Value.self, from: Data(buffer.readableBytesView))
+    } catch DecodingError.keyNotFound(let key, _) {
+        throw APIError.badRequest("missing field \"\(key.stringValue)\"")
+    } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        throw APIError.badRequest("wrong type for \"\(path)\"")
+    } catch {
+        throw APIError.badRequest("the body is not valid JSON")
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RaftCore
+import Replica
+
+/// The HTTP API of a node: health, metrics, cluster administration and registers.
+struct APIRoutes: Sendable {
+    let node: ClusterNode
+
+    var replica: Replica { node.replica }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health/live") { _, _ in try jsonResponse(["status": "live"]) }
+        router.get("/health/ready") { _, _ in try readiness() }
+        router.get("/metrics") { _, _ in metrics() }
+        let api = router.group("/v1").add(middleware: BearerAuthMiddleware(token: node.options.adminToken))
+        api.get("/cluster") { _, _ in try clusterStatus() }
+        api.post("/cluster/members") { request, _ in try await addMember(request) }
+        api.delete("/cluster/members/:id") { _, context in try await removeMember(context) }
+        api.post("/cluster/leader") { request, _ in try await transferLeader(request) }
+        api.get("/registers/:key") { request, context in try await readRegister(request, context) }
+        api.put("/registers/:key") { request, context in try await writeRegister(request, context) }
+        return router
+    }
+
+    private func readiness() throws -> Response {
+        let status = replica.status
+        let body: [String: String] = [
+            "status": status.isReady ? "ready" : "not_ready", "leader": String(status.leader),
+            "applied": String(status.applied), "commit": String(status.commit),
+        ]
+        return try jsonResponse(body, status: status.isReady ? .ok : .serviceUnavailable)
+    }
+
+    private func metrics() -> Response {
+        let status = replica.status
+        var reachable: [NodeID: Bool] = [:]
+        for member in status.confState.members where member != status.nodeID {
+            reachable[member] = node.liveness.isReachable(member) ?? false
+        }
+        let text = MetricsText.render(status, reachable: reachable)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: - Cluster
+
+    struct MemberView: Encodable {
+        var id: String
+        var role: String
+        var peerAddress: String
+        var httpAddress: String
+        var reachable: Bool?
+        var match: LogIndex?
+        var applied: LogIndex?
+    }
+
+    struct ClusterView: Encodable {
+        var clusterId: String
+        var nodeId: String
+        var leader: String
+        var term: Term
+        var commit: LogIndex
+        var applied: LogIndex
+        var members: [MemberView]
+    }
+
+    private func clusterStatus() throws -> Response {
+        let status = replica.status
+        let members = status.confState.members.map { member in
+            let addresses = status.directory.members[member]
+            return MemberView(
+                id: String(member), role: status.confState.isVoter(member) ? "voter" : "learner",
+                peerAddress: addresses?.peer ?? "", httpAddress: addresses?.http ?? "",
+                reachable: member == status.nodeID ? true : reachability(of: member, status: status),
+                match: status.peers[member]?.match,
+                applied: member == status.nodeID ? status.applied : nil)
+        }
+        return try jsonResponse(ClusterView(
+            clusterId: String(node.clusterID, radix: 16), nodeId: String(status.nodeID),
+            leader: status.leader == noNode ? "" : String(status.leader), term: status.term,
+            commit: status.commit, applied: status.applied, members: members))
+    }
+
+    private func reachability(of member: NodeID, status: ReplicaStatus) -> Bool? {
+        if status.role == .leader, let peer = status.peers[member] {
+            return peer.recentActive || node.liveness.isReachable(member) == true
+        }
+        return node.liveness.isReachable(member)
+    }
+
+    struct AddMemberRequest: Decodable {
+        var id: String
+        var peerAddress: String
+        var httpAddress: String?
+    }
+
+    private func addMember(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(AddMemberRequest.self, from: request)
+        guard let id = NodeID(body.id), id != noNode else { throw APIError.badRequest("id must be a positive integer") }
+        guard HostPort(parsing: body.peerAddress) != nil else { throw APIError.badRequest("peerAddress must be HOST:PORT") }
+        if replica.status.confState.contains(id) {
+            throw APIError(.conflict, code: "already_member", message: "node \(id) is already a member")
+        }
+        let addresses = MemberAddresses(peer: body.peerAddress, http: body.httpAddress ?? "")
+        try await perform { try await replica.addLearner(id, addresses: addresses) }
+        return try jsonResponse(["id": String(id), "role": "learner"], status: .created)
+    }
+
+    private func removeMember(_ context: BasicRequestContext) async throws -> Response {
+        let id = try nodeID(context.parameters.get("id"))
+        guard replica.status.confState.contains(id) else { throw APIError.notFound("node \(id) is not a member") }
+        try await perform { try await replica.removeMember(id) }
+        return try jsonResponse(["id": String(id), "removed": "true"])
+    }
+
+    struct TransferRequest: Decodable {
+        var to: String
+    }
+
+    private func transferLeader(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(TransferRequest.self, from: request)
+        let target = try nodeID(body.to)
+        try await perform { try await replica.transferLeader(to: target) }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && replica.status.leader != target {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        guard replica.status.leader == target else {
+            throw APIError(.serviceUnavailable, code: "transfer_incomplete", message: "node \(target) did not take over in time")
+        }
+        return try jsonResponse(["leader": String(target)])
+    }
+
+    private func nodeID(_ text: String?) throws -> NodeID {
+        guard let text, let id = NodeID(text), id != noNode else { throw APIError.badRequest("node ids are positive integers") }
+        return id
+    }
+
+    /// Runs a replica request and turns its failure into the API's error shape.
+    func perform<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as ReplicaError {
+            throw APIError.from(error, directory: replica.status.directory)
+        }
+    }
+
+    // MARK: - Registers
+
+    struct RegisterView: Encodable {
+        var key: String
+        var value: String
+        var version: UInt64
+    }
+
+    private func readRegister(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let key = try registerKey(context)
+        let stale = request.uri.queryParameters.get("consistency") == "stale"
+        let register = try await perform { () async throws -> RegisterStore.Register? in
+            let body: @Sendable (any ReplicatedStateMachine) -> RegisterStore.Register? = { ($0 as? RegisterStore)?.get(key) }
+            return stale ? try await replica.staleRead(body) : try await replica.read(body)
+        }
+        guard let register else { throw APIError.notFound("register \(key) does not exist") }
+        return try jsonResponse(RegisterView(key: key, value: String(decoding: register.value, as: UTF8.self), version: register.version))
+    }
+
+    struct WriteRequest: Decodable {
+        var value: String
+        /// Compare-and-set: write only if the register is at this version (0: absent).
+        var expectedVersion: UInt64?
+    }
+
+    private func writeRegister(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let key = try registerKey(context)
+        let body = try await decodeBody(WriteRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
+        let value = Array(body.value.utf8)
+        var command = RegisterStore.Command.put(key: key, value: value)
+        if let expected = body.expectedVersion {
+            command = .compareAndSet(key: key, expectedVersion: expected, value: value)
+        }
+        let answer = try await perform { try await replica.propose(RegisterStore.encode(command)) }
+        switch try? RegisterStore.decodeOutcome(answer) {
+        case .written(let version)?:
+            return try jsonResponse(["key": key, "version": String(version)])
+        case .conflict(let current)?:
+            var error = APIError(.preconditionFailed, code: "version_conflict", message: "the register is at another version")
+            error.details["currentVersion"] = String(current)
+            throw error
+        case .invalid?, nil:
+            throw APIError.badRequest("the register command was refused")
+        }
+    }
+
+    private func registerKey(_ context: BasicRequestContext) throws -> String {
+        guard let key = context.parameters.get("key"), !key.isEmpty, key.utf8.count <= 1_024 else {
+            throw APIError.badRequest("register keys are 1 to 1024 bytes")
+        }
+        return key
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` on every request it guards.
+struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+        else { throw APIError.unauthorized }
+        return try await next(request, context)
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+    guard left.count == right.count else { return false }
+    var difference: UInt8 = 0
+    for index in left.indices { difference |= left[index] ^ right[index] }
+    return difference == 0
+}

@@ -1,0 +1,51 @@
+import RaftCore
+import Replica
+
+/// Renders a replica's status in the Prometheus text exposition format.
+enum MetricsText {
+    static func render(_ status: ReplicaStatus, reachable: [NodeID: Bool]) -> String {
+        var lines: [String] = []
+        func gauge(_ name: String, _ help: String, _ value: CustomStringConvertible) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) gauge")
+            lines.append("\(name) \(value)")
+        }
+        func counter(_ name: String, _ help: String, _ value: UInt64) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) counter")
+            lines.append("\(name) \(value)")
+        }
+        gauge("switchboard_raft_term", "Current Raft term.", status.term)
+        gauge("switchboard_raft_commit_index", "Highest log index known committed.", status.commit)
+        gauge("switchboard_raft_applied_index", "Highest log index applied to the state machine.", status.applied)
+        gauge("switchboard_raft_last_index", "Index of the last log entry.", status.lastIndex)
+        gauge("switchboard_raft_leader", "Node id of the known leader (0 if none).", status.leader)
+        gauge("switchboard_raft_is_leader", "1 if this node leads.", status.role == .leader ? 1 : 0)
+        gauge("switchboard_raft_voters", "Number of voting members.", status.confState.voters.count)
+        gauge("switchboard_raft_learners", "Number of learners.", status.confState.learners.count)
+        counter("switchboard_proposals_total", "Commands proposed through this node.", status.proposalsTotal)
+        counter("switchboard_proposals_failed_total", "Commands that failed or timed out.", status.proposalsFailedTotal)
+        counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
+        counter("switchboard_readies_total", "Raft Ready batches processed.", status.readiesTotal)
+        counter("switchboard_snapshots_taken_total", "State machine snapshots taken.", status.snapshotsTakenTotal)
+        counter("switchboard_snapshots_installed_total", "Snapshots received and installed.", status.snapshotsInstalledTotal)
+        histogram("switchboard_fsync_seconds", "Latency of synced log writes.", status.fsyncSeconds, into: &lines)
+        lines.append("# HELP switchboard_peer_reachable 1 if the peer was heard from recently.")
+        lines.append("# TYPE switchboard_peer_reachable gauge")
+        for peer in reachable.keys.sorted() {
+            lines.append("switchboard_peer_reachable{peer=\"\(peer)\"} \(reachable[peer]! ? 1 : 0)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func histogram(_ name: String, _ help: String, _ histogram: Histogram, into lines: inout [String]) {
+        lines.append("# HELP \(name) \(help)")
+        lines.append("# TYPE \(name) histogram")
+        for (bound, count) in zip(histogram.upperBounds, histogram.cumulativeCounts) {
+            lines.append("\(name)_bucket{le=\"\(bound)\"} \(count)")
+        }
+        lines.append("\(name)_bucket{le=\"+Inf\"} \(histogram.count)")
+        lines.append("\(name)_sum \(histogram.sum)")
+        lines.append("\(name)_count \(histogram.count)")
+    }
+}

@@ -1,0 +1,61 @@
+internal import CRocksDB
+
+/// How a `Database` is opened and tuned. The write-ahead log is always on: a write is in the
+/// WAL before it is acknowledged, and a synced write is on disk.
+public struct DatabaseOptions: Sendable, Hashable {
+    /// The column families to open; missing ones are created. Families already in the database
+    /// but not listed are opened too, because RocksDB refuses to open a database otherwise.
+    public var columnFamilies: [ColumnFamily]
+    /// Size of one memtable per column family before it is flushed to disk.
+    public var writeBufferBytes: Int
+    /// Size of the block cache shared by all column families.
+    public var blockCacheBytes: Int
+    /// Background flush and compaction threads.
+    public var backgroundJobsMax: Int
+    /// Create the database when the path holds none.
+    public var createIfMissing: Bool
+
+    public init(
+        columnFamilies: [ColumnFamily] = ColumnFamily.switchboard,
+        writeBufferBytes: Int = 64 << 20,
+        blockCacheBytes: Int = 64 << 20,
+        backgroundJobsMax: Int = 2,
+        createIfMissing: Bool = true
+    ) {
+        precondition(writeBufferBytes > 0, "writeBufferBytes must be positive")
+        precondition(blockCacheBytes > 0, "blockCacheBytes must be positive")
+        precondition(backgroundJobsMax > 0, "backgroundJobsMax must be positive")
+        self.columnFamilies = columnFamilies
+        self.writeBufferBytes = writeBufferBytes
+        self.blockCacheBytes = blockCacheBytes
+        self.backgroundJobsMax = backgroundJobsMax
+        self.createIfMissing = createIfMissing
+    }
+
+    /// Builds the C options object; the caller destroys it with `rocksdb_options_destroy`.
+    /// RocksDB copies options at open, so the object need not outlive the open call.
+    func makeRocksDBOptions() -> OpaquePointer {
+        let options = rocksdb_options_create()!
+        rocksdb_options_set_create_if_missing(options, createIfMissing ? 1 : 0)
+        rocksdb_options_set_create_missing_column_families(options, 1)
+        rocksdb_options_set_write_buffer_size(options, writeBufferBytes)
+        rocksdb_options_set_max_background_jobs(options, Int32(clamping: backgroundJobsMax))
+        // After a crash, replay the WAL up to the first damaged record and stop: what survives
+        // is a consistent prefix of the writes, so the applied index never runs ahead of the
+        // state written with it, and synced Raft writes (always earlier) are all kept.
+        rocksdb_options_set_wal_recovery_mode(options, Int32(rocksdb_point_in_time_recovery))
+        attachBlockCache(to: options)
+        return options
+    }
+
+    /// One LRU block cache for every column family, so `blockCacheBytes` bounds them all.
+    private func attachBlockCache(to options: OpaquePointer) {
+        let table = rocksdb_block_based_options_create()
+        let cache = rocksdb_cache_create_lru(blockCacheBytes)
+        rocksdb_block_based_options_set_block_cache(table, cache)
+        rocksdb_options_set_block_based_table_factory(options, table)
+        // Both calls above copy shared references, so the local wrappers can go now.
+        rocksdb_cache_destroy(cache)
+        rocksdb_block_based_options_destroy(table)
+    }
+}

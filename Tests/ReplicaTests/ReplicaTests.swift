@@ -1,0 +1,125 @@
+import Foundation
+import RaftCore
+import Replica
+import Testing
+
+@Suite(.serialized)
+struct ReplicaTests {
+    @Test func electsLeaderAndReplicatesWritesThroughAnyNode() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        #expect(try await cluster.put("a", "1", via: leader) == .written(version: 1))
+        #expect(try await cluster.put("a", "2", via: follower) == .written(version: 2))
+        for node: NodeID in [1, 2, 3] {
+            #expect(try await cluster.read("a", via: node) == "2")
+        }
+    }
+
+    @Test func compareAndSetRejectsAStaleVersion() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let replica = cluster.replicas[leader]!
+        let first = try await replica.propose(RegisterStore.encode(.compareAndSet(key: "k", expectedVersion: 0, value: [1])))
+        #expect(try RegisterStore.decodeOutcome(first) == .written(version: 1))
+        let stale = try await replica.propose(RegisterStore.encode(.compareAndSet(key: "k", expectedVersion: 0, value: [2])))
+        #expect(try RegisterStore.decodeOutcome(stale) == .conflict(currentVersion: 1))
+    }
+
+    @Test func restartedNodeKeepsItsStateAndCatchesUp() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        for value in 0..<50 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
+        let victim = [1, 2, 3].first { $0 != leader }!
+        cluster.stop(victim)
+        for value in 50..<100 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
+        try cluster.start(victim)
+        let applied = cluster.replicas[leader]!.status.applied
+        _ = try await cluster.waitFor { cluster.replicas[victim]!.status.applied >= applied ? true : nil }
+        #expect(try await cluster.read("k99", via: victim) == "99")
+        let count = try await cluster.replicas[victim]!.staleRead { ($0 as! RegisterStore).count }
+        #expect(count == 100)
+    }
+
+    @Test func newNodeJoinsBySnapshotAndIsPromoted() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { config in
+            config.snapshotEntriesInterval = 20
+            config.compactionLagEntries = 5
+        }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        for value in 0..<100 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
+        try cluster.start(4, bootstrap: .join)
+        try await cluster.replicas[leader]!.addLearner(4, addresses: LocalCluster.addresses(4))
+        _ = try await cluster.waitFor {
+            cluster.replicas[leader]!.status.confState.isVoter(4) ? true : nil
+        }
+        #expect(cluster.replicas[4]!.status.snapshotsInstalledTotal >= 1)
+        #expect(try await cluster.read("k42", via: 4) == "42")
+        #expect(cluster.replicas[4]!.status.directory.members.count == 4)
+    }
+
+    @Test func removedMemberLeavesAndTheRestKeepWorking() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let removed = [1, 2, 3].first { $0 != leader }!
+        try await cluster.replicas[leader]!.removeMember(removed)
+        cluster.stop(removed)
+        #expect(try await cluster.put("after", "removal", via: leader) == .written(version: 1))
+        #expect(cluster.replicas[leader]!.status.confState.voters.count == 2)
+        #expect(cluster.replicas[leader]!.status.directory.members[removed] == nil)
+    }
+
+    @Test func leadershipTransfersOnRequest() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let target = [1, 2, 3].first { $0 != leader }!
+        try await cluster.replicas[leader]!.transferLeader(to: target)
+        let newLeader = try await cluster.waitFor {
+            cluster.replicas[target]!.status.role == .leader ? target : nil
+        }
+        #expect(newLeader == target)
+        #expect(try await cluster.put("x", "y", via: leader) == .written(version: 1))
+    }
+
+    @Test func leaderLossElectsAnotherAndKeepsAcknowledgedWrites() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        for value in 0..<20 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
+        cluster.stop(leader)
+        let survivor = [1, 2, 3].first { $0 != leader }!
+        let newLeader = try await cluster.waitForLeader()
+        #expect(newLeader != leader)
+        for value in 0..<20 {
+            #expect(try await cluster.read("k\(value)", via: survivor) == "\(value)")
+        }
+    }
+
+    @Test func isolatedFollowerCannotServeLinearizableReads() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        _ = try await cluster.put("k", "v1", via: leader)
+        cluster.network.isolate(follower)
+        _ = try await cluster.put("k", "v2", via: leader)
+        await #expect(throws: ReplicaError.self) { try await cluster.read("k", via: follower) }
+        cluster.network.heal()
+    }
+}

@@ -1,0 +1,149 @@
+"""Multi-process cluster tests: real `switchboard` nodes over TCP on 127.0.0.11-15."""
+import subprocess
+import threading
+import time
+
+import requests
+
+from harness import BINARY, Node, address
+
+
+def test_three_nodes_form_a_cluster_and_replicate(cluster_factory):
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    follower = next(n for n in cluster.nodes.values() if n is not leader)
+    assert cluster.write(follower, "greeting", "hello").status_code == 200
+    for node in cluster.nodes.values():
+        reply = cluster.read(node, "greeting")
+        assert reply.status_code == 200 and reply.json()["value"] == "hello"
+    status = leader.status()
+    assert status["leader"] == str(leader.id)
+    assert sorted(m["id"] for m in status["members"]) == ["1", "2", "3"]
+    assert all(m["role"] == "voter" for m in status["members"])
+
+
+def test_leader_kill_loses_no_acknowledged_write(cluster_factory):
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    acknowledged = {}
+    stop = threading.Event()
+
+    def writer(worker):
+        sequence = 0
+        while not stop.is_set():
+            key = f"w{worker}-{sequence}"
+            targets = [n for n in cluster.nodes.values() if n.running]
+            node = targets[sequence % len(targets)]
+            try:
+                if cluster.write(node, key, str(sequence), timeout=3).status_code == 200:
+                    acknowledged[key] = str(sequence)
+            except requests.RequestException:
+                pass
+            sequence += 1
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    killed_at = time.time()
+    leader.kill()
+    new_leader = cluster.wait_until(
+        lambda: next((n for n in cluster.nodes.values() if n.running and (n.status() or {}).get("leader") == str(n.id)), None),
+        "a new leader")
+    failover_seconds = time.time() - killed_at
+    time.sleep(1.0)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert new_leader is not leader
+    assert len(acknowledged) > 20
+    for key, value in acknowledged.items():
+        reply = cluster.read(new_leader, key)
+        assert reply.status_code == 200 and reply.json()["value"] == value, key
+    print(f"leader failover took {failover_seconds:.2f}s")
+
+    # The killed node restarts from its data dir alone and catches up.
+    leader.start()
+    cluster.wait_until(leader.ready, "the restarted node to be ready")
+    target = new_leader.status()["commit"]
+    cluster.wait_until(lambda: (leader.status() or {}).get("applied", 0) >= target, "catch up")
+    some_key = next(iter(acknowledged))
+    assert cluster.read(leader, some_key, stale=True).json()["value"] == acknowledged[some_key]
+
+
+def test_joining_node_catches_up_by_snapshot_and_becomes_voter(cluster_factory):
+    cluster = cluster_factory(snapshot_entries=50).start()
+    leader = cluster.leader()
+    for i in range(200):
+        assert cluster.write(leader, f"k{i}", str(i)).status_code == 200
+    newcomer = cluster.add_node(4)
+    cluster.wait_until(lambda: any(m["id"] == "4" and m["role"] == "voter" for m in (leader.status() or {}).get("members", [])),
+                       "node 4 promoted to voter")
+    cluster.wait_until(newcomer.ready, "node 4 ready")
+    assert cluster.read(newcomer, "k123").json()["value"] == "123"
+    metrics = requests.get(newcomer.url + "/metrics", timeout=5).text
+    installed = [l for l in metrics.splitlines() if l.startswith("switchboard_snapshots_installed_total")]
+    assert installed and int(installed[0].split()[1]) >= 1
+
+
+def test_remove_node_and_transfer_leadership(cluster_factory):
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    others = [n for n in cluster.nodes.values() if n is not leader]
+    reply = subprocess.run([BINARY, "leader", "transfer", "--endpoint", others[0].url, "--to", str(others[0].id),
+                            "--token", cluster.token], capture_output=True, text=True, timeout=30)
+    assert reply.returncode == 0, reply.stderr
+    assert cluster.leader().id == others[0].id
+    reply = subprocess.run([BINARY, "node", "remove", "--endpoint", leader.url, "--node-id", str(others[1].id),
+                            "--token", cluster.token], capture_output=True, text=True, timeout=30)
+    assert reply.returncode == 0, reply.stderr
+    others[1].stop()
+    listing = subprocess.run([BINARY, "node", "list", "--endpoint", leader.url, "--json", "--token", cluster.token],
+                             capture_output=True, text=True, timeout=30)
+    assert '"3"' not in listing.stdout if others[1].id == 3 else True
+    status = cluster.leader().status()
+    assert sorted(m["id"] for m in status["members"]) == sorted(str(n.id) for n in cluster.nodes.values() if n is not others[1])
+    assert cluster.write(cluster.leader(), "after", "removal").status_code == 200
+
+
+def test_node_with_wrong_secret_cannot_join(cluster_factory):
+    cluster = cluster_factory().start()
+    wrong = cluster._write("wrong-secret", "f" * 64)
+    newcomer = cluster.add_node(4, secret_file=wrong)
+    time.sleep(3)
+    leader = cluster.leader()
+    assert not newcomer.ready()
+    assert cluster.read(leader, "x").status_code == 404
+    logs = "".join(n.log() for n in cluster.nodes.values())
+    assert "refused" in logs.lower() or "mac" in logs.lower(), logs[-2000:]
+
+
+def test_requests_need_the_admin_token(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[1]
+    assert requests.get(node.url + "/v1/cluster", timeout=5).status_code == 401
+    assert requests.get(node.url + "/v1/cluster", headers={"Authorization": "Bearer nope"}, timeout=5).status_code == 401
+    reply = requests.put(node.url + "/v1/registers/k", data="{not json", headers=cluster.headers, timeout=5)
+    assert reply.status_code == 400 and reply.json()["error"]["code"] == "bad_request"
+
+
+def test_corrupt_log_entry_is_detected_at_start(cluster_factory):
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    for i in range(20):
+        cluster.write(leader, f"k{i}", "v")
+    victim = next(n for n in cluster.nodes.values() if n is not leader)
+    victim.stop()
+    # Flip the value of one stored log entry with RocksDB's own tool.
+    db = victim.data_dir + "/db"
+    dump = subprocess.run(["ldb", f"--db={db}", "--column_family=raft_log", "scan", "--key_hex", "--value_hex"],
+                          capture_output=True, text=True, check=True).stdout.split("\n")
+    records = [line for line in dump if " : " in line]
+    key, value = records[len(records) // 2].split(" : ")
+    corrupted = value[:-2] + ("00" if value[-2:] != "00" else "01")
+    subprocess.run(["ldb", f"--db={db}", "--column_family=raft_log", "put", "--key_hex", "--value_hex", key, corrupted],
+                   check=True, capture_output=True)
+    victim.start()
+    victim.process.wait(timeout=20)
+    assert victim.process.returncode != 0
+    assert "corrupt" in victim.log().lower()

@@ -24,6 +24,9 @@ public struct SafetyChecker: Sendable {
         /// The machine digest after applying it.
         var digest: UInt64
         var node: NodeID
+        /// The term of the node that applied it first. The leader that committed the entry
+        /// led a term no later than this, so every leader of a later term must hold it.
+        var committedTermMax: Term
     }
 
     private var leaderOfTerm: [Term: NodeID] = [:]
@@ -79,8 +82,10 @@ public struct SafetyChecker: Sendable {
 
     // MARK: - State machine safety and exactly-once
 
-    /// `node` applied `entry`, reaching `digest`.
-    public mutating func entryApplied(_ entry: Entry, digest: UInt64, node: NodeID) throws(Violation) {
+    /// `node`, in `nodeTerm`, applied `entry`, reaching `digest`.
+    public mutating func entryApplied(
+        _ entry: Entry, digest: UInt64, node: NodeID, nodeTerm: Term
+    ) throws(Violation) {
         let slot = Int(entry.index) - 1
         if slot < appliedEntries.count, let known = appliedEntries[slot] {
             try compare(known, with: entry, digest: digest, node: node)
@@ -95,7 +100,8 @@ public struct SafetyChecker: Sendable {
         }
         while appliedEntries.count <= slot { appliedEntries.append(nil) }
         appliedEntries[slot] = AppliedEntry(
-            term: entry.term, kind: entry.kind, data: entry.data, digest: digest, node: node)
+            term: entry.term, kind: entry.kind, data: entry.data, digest: digest, node: node,
+            committedTermMax: nodeTerm)
     }
 
     private func compare(_ known: AppliedEntry, with entry: Entry, digest: UInt64, node: NodeID)
@@ -142,19 +148,17 @@ public struct SafetyChecker: Sendable {
     // MARK: - Leader completeness
 
     /// `node`, elected leader of `term` when everything up to `committedIndex` was committed,
-    /// must hold all of it in `log`.
+    /// must hold in `log` every entry that was committed in an earlier term. (A candidate
+    /// whose votes arrive late may lead an old term after later terms committed more.)
     public func checkLeaderCompleteness(
         node: NodeID, term: Term, committedIndex: LogIndex, log: LogView
     ) throws(Violation) {
-        guard committedIndex > 0 else { return }
-        if log.lastIndex < committedIndex {
-            throw Violation(.leaderCompleteness,
-                "leader \(node) of term \(term) has entries up to \(log.lastIndex) but \(committedIndex) were committed")
-        }
         let low = max(log.firstIndex, 1)
         guard low <= committedIndex else { return }
         for index in low...committedIndex {
-            guard let known = appliedEntries[Int(index) - 1] else { continue }
+            guard let known = appliedEntries[Int(index) - 1], known.committedTermMax < term else {
+                continue
+            }
             let held = log.term(at: index)
             if held != known.term {
                 throw Violation(.leaderCompleteness,

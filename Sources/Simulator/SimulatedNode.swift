@@ -43,6 +43,9 @@ struct SimulatedNode {
     /// Counts the starts of the process; seeds RaftCore's randomness differently each time.
     var incarnation: UInt64 = 0
     var isRemoved = false
+    /// Set while the process is frozen (as by SIGSTOP or a long GC pause): it keeps its memory
+    /// but neither ticks, nor handles messages, nor runs its Ready loop until this tick.
+    var pausedUntilTick: Int?
 
     var observedRole = Role.follower
     var observedTerm: Term = 0
@@ -68,6 +71,9 @@ struct SimulatedNode {
     }
 
     var isRunning: Bool { raft != nil }
+    var isPaused: Bool { pausedUntilTick != nil }
+    /// Running and not frozen: able to take input now.
+    var isActive: Bool { raft != nil && pausedUntilTick == nil }
 
     /// Whether the node has a Ready phase to run.
     mutating func hasWork() -> Bool {
@@ -108,6 +114,7 @@ struct SimulatedNode {
     /// Kills the process: everything but the durable part of the disk is lost.
     mutating func crash() {
         raft = nil
+        pausedUntilTick = nil
         ready = nil
         readyPhase = .persist
         leaderCheck = nil

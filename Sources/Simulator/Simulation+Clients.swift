@@ -53,7 +53,7 @@ extension Simulation {
     /// A node that believes it leads, mostly; any running node otherwise (which refuses or
     /// forwards, as the request kind allows).
     private mutating func pickClientTarget() -> Int? {
-        let running = runningPositions
+        let running = activePositions
         let leaders = running.filter { nodes[$0].raft?.role == .leader }
         if !leaders.isEmpty && random.chance(0.9) {
             return random.element(of: leaders)

@@ -42,6 +42,10 @@ extension Simulation {
         reorderRate = 0
         earlyTickRate = 0
         trace("heal all")
+        for position in nodes.indices where nodes[position].isPaused {
+            nodes[position].pausedUntilTick = nil
+            trace("resume n\(nodes[position].id)")
+        }
         for position in nodes.indices where !nodes[position].isRunning && !nodes[position].isRemoved {
             stats.restarts += 1
             nodes[position].start(settings: settings)

@@ -31,9 +31,11 @@ extension Simulation {
 
     private mutating func crashOrRestart() throws(Violation) {
         let stopped = nodes.indices.filter { !nodes[$0].isRunning && !nodes[$0].isRemoved }
-        let running = runningPositions
+        let running = activePositions
         if let position = random.element(of: stopped), running.isEmpty || random.chance(0.6) {
             try restart(at: position)
+        } else if random.chance(0.15), let position = pickCrashVictim(among: running) {
+            pause(at: position)
         } else if random.chance(0.1) {
             // A power loss: every node loses its unsynced writes at the same moment.
             trace("power loss")
@@ -60,6 +62,23 @@ extension Simulation {
         stats.crashes += 1
         trace("crash n\(nodes[position].id)")
         nodes[position].crash()
+    }
+
+    /// Freezes a process for up to three election timeouts: long enough for the others to
+    /// elect a new leader while it still believes in the old one.
+    private mutating func pause(at position: Int) {
+        let resumeTick = now + random.value(in: 1...3 * settings.electionTimeoutTicks)
+        nodes[position].pausedUntilTick = resumeTick
+        trace("pause n\(nodes[position].id) until \(resumeTick)")
+    }
+
+    /// Thaws the processes whose pause is over.
+    mutating func resumePaused() {
+        for position in nodes.indices {
+            guard let resumeTick = nodes[position].pausedUntilTick, resumeTick <= now else { continue }
+            nodes[position].pausedUntilTick = nil
+            trace("resume n\(nodes[position].id)")
+        }
     }
 
     mutating func restart(at position: Int) throws(Violation) {

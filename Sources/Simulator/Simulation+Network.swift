@@ -28,6 +28,14 @@ extension Simulation {
     /// Delivers a message, or loses it if its target is down or the link is cut.
     mutating func deliver(_ envelope: Envelope) throws(Violation) {
         let message = envelope.message
+        if let target = position(of: message.to), let resumeTick = nodes[target].pausedUntilTick {
+            // A frozen process does not read its socket: the message waits in the buffer.
+            if !network.enqueue(envelope, delayTicks: max(1, resumeTick - now), now: now) {
+                stats.dropped += 1
+                trace("drop \(describe(message)) wire full")
+            }
+            return
+        }
         guard let target = position(of: message.to), nodes[target].isRunning,
             !network.isCut(from: message.from, to: message.to)
         else {
@@ -65,7 +73,7 @@ extension Simulation {
     {
         guard let sender = position(of: envelope.message.from),
             nodes[sender].incarnation == envelope.senderIncarnation,
-            nodes[sender].raft != nil
+            nodes[sender].isActive
         else { return }
         report(&nodes[sender].raft!)
         nodes[sender].touched()

@@ -133,7 +133,9 @@ extension Simulation {
                 "node \(node) was given entry \(entry.index) to apply after \(nodes[position].machine.applied)")
         }
         nodes[position].machine.apply(entry)
-        try checker.entryApplied(entry, digest: nodes[position].machine.digest, node: node)
+        try checker.entryApplied(
+            entry, digest: nodes[position].machine.digest, node: node,
+            nodeTerm: nodes[position].raft?.term ?? 0)
         trace("commit n\(node) index \(entry.index) term \(entry.term)\(describe(entry))")
         guard let value = nodes[position].proposals.removeValue(forKey: entry.index) else { return }
         if ClientValue.decode(entry) == value {

@@ -178,7 +178,7 @@ public struct Simulation {
     /// (and sometimes when there is, so that work piles up and timeouts race it).
     private mutating func work() throws(Violation) {
         var busy: [Int] = []
-        for position in nodes.indices where nodes[position].hasWork() {
+        for position in nodes.indices where !nodes[position].isPaused && nodes[position].hasWork() {
             busy.append(position)
         }
         let dueCount = network.due.count
@@ -205,7 +205,8 @@ public struct Simulation {
         trace("tick wire \(network.due.count)+\(network.delayedCount)")
         if network.mendLinks(at: now) { trace("links mended") }
         isolateScheduled()
-        for position in nodes.indices where nodes[position].isRunning {
+        resumePaused()
+        for position in nodes.indices where nodes[position].isActive {
             nodes[position].raft?.tick()
             nodes[position].touched()
             try observe(position)
@@ -239,15 +240,15 @@ public struct Simulation {
         nodes.firstIndex { $0.id == id }
     }
 
-    /// Positions of the running nodes that are still members.
-    var runningPositions: [Int] {
-        nodes.indices.filter { nodes[$0].isRunning }
+    /// Positions of the nodes that can take input now.
+    var activePositions: [Int] {
+        nodes.indices.filter { nodes[$0].isActive }
     }
 
-    /// The running leader with the highest term, if any.
+    /// The active leader with the highest term, if any.
     var currentLeader: Int? {
         var best: (position: Int, term: Term)?
-        for position in nodes.indices {
+        for position in nodes.indices where nodes[position].isActive {
             guard let raft = nodes[position].raft, raft.role == .leader else { continue }
             if let known = best, known.term >= raft.term { continue }
             best = (position, raft.term)

@@ -22,14 +22,15 @@ import Testing
         }
     }
 
-    /// Applies `entries` in order on `node`, as a node's machine does.
-    private func apply(_ entries: [Entry], on node: NodeID, to checker: inout SafetyChecker)
-        throws(Violation)
-    {
+    /// Applies `entries` in order on `node` (in `nodeTerm`), as a node's machine does.
+    private func apply(
+        _ entries: [Entry], on node: NodeID, inTerm nodeTerm: Term = 1,
+        to checker: inout SafetyChecker
+    ) throws(Violation) {
         var machine = DigestMachine()
         for entry in entries {
             machine.apply(entry)
-            try checker.entryApplied(entry, digest: machine.digest, node: node)
+            try checker.entryApplied(entry, digest: machine.digest, node: node, nodeTerm: nodeTerm)
         }
     }
 
@@ -172,6 +173,17 @@ import Testing
                 log: log([entry(1, 1, value: 1), entry(2, 2, value: 9), entry(3, 3)]))
         }
         #expect(found == .leaderCompleteness)
+    }
+
+    /// A candidate whose votes arrive late may lead an old term after a later term committed
+    /// entries it lacks: that is no violation.
+    @Test func lateLeaderOfAnOlderTermIsNotBlamed() {
+        let found = firstViolation { checker throws(Violation) in
+            try apply([entry(1, 1, value: 1), entry(2, 3, value: 2)], on: 1, inTerm: 3, to: &checker)
+            try checker.checkLeaderCompleteness(
+                node: 2, term: 2, committedIndex: 2, log: log([entry(1, 1, value: 1), entry(2, 2)]))
+        }
+        #expect(found == nil)
     }
 
     @Test func completeLeaderPasses() {

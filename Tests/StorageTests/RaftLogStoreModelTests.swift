@@ -25,14 +25,14 @@ import Testing
 /// (new entries always use it, so terms never go down along the log, as in Raft).
 private struct ModelRun {
     let path: String
-    var random: SeededGenerator
+    var random: SplitMix64
     let memory = MemoryStorage()
     var store: RaftLogStore?
     var term: Term = 1
 
     init(path: String, seed: UInt64) throws {
         self.path = path
-        self.random = SeededGenerator(seed: seed)
+        self.random = SplitMix64(seed: seed)
         self.store = try RaftLogStore(path: path)
     }
 

@@ -36,9 +36,6 @@ public struct SafetyChecker: Sendable {
     private var indexOfValue: [UInt64: LogIndex] = [:]
     /// The highest index of an acknowledged proposal: a read issued now must return at least it.
     public private(set) var acknowledgedIndexMax: LogIndex = 0
-    /// How many proposals were acknowledged to their clients.
-    public private(set) var acknowledgedCount = 0
-
     /// A checker with an empty history.
     public init() {}
 
@@ -133,7 +130,6 @@ public struct SafetyChecker: Sendable {
             throw Violation(.exactlyOnce, "value \(value) acknowledged at \(index) but not applied there")
         }
         acknowledgedIndexMax = max(acknowledgedIndexMax, index)
-        acknowledgedCount += 1
     }
 
     /// A live member reached `appliedIndex` at the end of the run: it must hold every

@@ -59,9 +59,9 @@ extension Simulation {
         } catch {
             throw Violation(.readyContract, "node \(node) cannot persist Ready \(ready.number): \(error)")
         }
-        if let restored {
+        if let restored, let snapshot = ready.snapshot {
             nodes[position].machine = restored
-            nodes[position].appliedConfState = ready.snapshot?.metadata.confState ?? ConfState()
+            nodes[position].appliedConfState = snapshot.metadata.confState
             forgetProposals(through: restored.applied, at: position)
         }
         if let hardState = ready.hardState, tracer != nil {

@@ -32,11 +32,8 @@ public struct Swarm: Sendable {
             plantedFault: plantedFault)
     }
 
-    /// Runs every seed; `onResult` sees each result as it completes. `stopAtViolation` ends the
-    /// swarm at the first violating seed.
-    public func run(stopAtViolation: Bool = false, onResult: (SimulationResult) -> Void = { _ in })
-        -> SwarmSummary
-    {
+    /// Runs every seed; `onResult` sees each result as it completes.
+    public func run(onResult: (SimulationResult) -> Void = { _ in }) -> SwarmSummary {
         var summary = SwarmSummary()
         for seed in seeds {
             var simulation = Simulation(settings: settings(seed: seed))
@@ -48,7 +45,6 @@ public struct Swarm: Sendable {
                 summary.violations.append(SeededViolation(seed: seed, violation: violation))
             }
             onResult(result)
-            if stopAtViolation && result.violation != nil { break }
         }
         return summary
     }

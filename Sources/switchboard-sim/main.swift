@@ -20,6 +20,9 @@ struct Options {
 let usage = """
     usage: switchboard-sim --seed N [--nodes 3|5|7] [--steps K] [--trace] [--profile P] [--planted-fault NAME]
            switchboard-sim --seeds A..B [--nodes 3|5|7] [--steps K] [--profile P] [--planted-fault NAME]
+    --seed replays one run (--trace prints one line per event); --seeds runs a swarm and ends
+    with "seeds=<count> steps=<total> violations=<count>". Each seed draws its own faults and
+    cluster size; --nodes fixes the size, --steps the fault-phase steps (default \(SimulationSettings(seed: 0).chaosSteps)).
     profiles: \(FaultProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default mixed)
     planted faults: \(PlantedFault.allCases.map(\.rawValue).joined(separator: ", "))
     """
@@ -37,6 +40,9 @@ func parseOptions(_ arguments: [String]) -> Options {
         if flag == "--trace" {
             options.trace = true
             continue
+        }
+        guard ["--seed", "--seeds", "--nodes", "--steps", "--profile", "--planted-fault"].contains(flag) else {
+            fail("unknown option \(flag)")
         }
         guard let value = remaining.popFirst() else { fail("\(flag) needs a value") }
         switch flag {
@@ -56,7 +62,7 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "--planted-fault":
             guard let fault = PlantedFault(rawValue: value) else { fail("unknown planted fault \(value)") }
             options.plantedFault = fault
-        default: fail("unknown option \(flag)")
+        default: preconditionFailure("every flag above is handled")
         }
     }
     if (options.seed == nil) == (options.seeds == nil) { fail("give exactly one of --seed and --seeds") }

@@ -1,0 +1,83 @@
+/// The entity a successful command produced, returned to its proposer.
+public enum DeskResult: Sendable, Hashable, Codable {
+    case customer(Customer)
+    /// A conversation and its customer (which `createConversation` may have created).
+    case conversation(Conversation, customer: Customer)
+    case message(Message)
+    /// A staff user, without the password hash.
+    case staff(StaffUser)
+    case team(Team)
+    case cannedResponse(CannedResponse)
+    /// The id of a deleted canned response.
+    case cannedResponseDeleted(id: String)
+}
+
+/// The kind of a live event, as clients see it.
+public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
+    case customerCreated = "customer.created"
+    case customerUpdated = "customer.updated"
+    case conversationCreated = "conversation.created"
+    case conversationUpdated = "conversation.updated"
+    case messageCreated = "message.created"
+    case staffCreated = "staff.created"
+    case staffUpdated = "staff.updated"
+    case agentStatus = "agent.status"
+    case teamCreated = "team.created"
+    case teamUpdated = "team.updated"
+    case cannedResponseCreated = "canned_response.created"
+    case cannedResponseUpdated = "canned_response.updated"
+    case cannedResponseDeleted = "canned_response.deleted"
+}
+
+/// Something that happened, pushed to the WebSocket clients of every node.
+public struct DeskEvent: Sendable, Hashable, Codable {
+    public var type: DeskEventType
+    /// The conversation the event belongs to, so the server can show it only to viewers of
+    /// that conversation (and hide internal notes from customers).
+    public var conversationID: String?
+    /// The whole entity after the change; staff users come without the password hash.
+    public var payload: DeskResult
+
+    public init(type: DeskEventType, conversationID: String?, payload: DeskResult) {
+        self.type = type
+        self.conversationID = conversationID
+        self.payload = payload
+    }
+}
+
+/// One stored record that a command wrote or deleted.
+public struct RecordChange: Sendable, Hashable {
+    /// The record's key in the `state` column family.
+    public var key: [UInt8]
+    /// The encoded record, or `nil` when the record is deleted.
+    public var value: [UInt8]?
+
+    public init(key: [UInt8], value: [UInt8]?) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// What applying one command did.
+public struct ApplyOutcome: Sendable, Hashable {
+    /// The entity produced, or why the command was rejected.
+    public var result: Result<DeskResult, CommandError>
+    /// Events to push to clients, in order; empty for rejections and replays.
+    public var events: [DeskEvent]
+    /// The records to write in the same batch as the applied index, sorted by key;
+    /// empty for rejections and replays.
+    public var changes: [RecordChange]
+    /// Whether this is the stored answer to an earlier command with the same idempotency key.
+    public var replayed: Bool
+
+    public init(result: Result<DeskResult, CommandError>, events: [DeskEvent], changes: [RecordChange], replayed: Bool) {
+        self.result = result
+        self.events = events
+        self.changes = changes
+        self.replayed = replayed
+    }
+
+    static func rejected(_ error: CommandError) -> ApplyOutcome {
+        ApplyOutcome(result: .failure(error), events: [], changes: [], replayed: false)
+    }
+}

@@ -1,0 +1,136 @@
+/// The writes a command handler decided on. Handlers only read the desk and fill a changeset;
+/// the desk commits it after the handler returned without error, which is what makes a
+/// rejected command change nothing.
+struct Changeset {
+    var customers: [Customer] = []
+    var conversations: [Conversation] = []
+    var messages: [Message] = []
+    var staff: [StaffUser] = []
+    var teams: [Team] = []
+    var cannedResponses: [CannedResponse] = []
+    var deletedCannedResponseIDs: [String] = []
+    var events: [DeskEvent] = []
+    var audit: AuditNote?
+
+    /// What the audit log should say about a staff or operator action.
+    struct AuditNote {
+        var action: String
+        var target: String
+        var details: String
+    }
+
+    mutating func emit(_ type: DeskEventType, _ payload: DeskResult, conversationID: String? = nil) {
+        events.append(DeskEvent(type: type, conversationID: conversationID, payload: payload))
+    }
+
+    mutating func note(_ action: String, target: String, details: String = "") {
+        audit = AuditNote(action: action, target: target, details: details)
+    }
+}
+
+/// Collects record writes for one command; a later write of the same key replaces an earlier one.
+struct RecordWriter {
+    private var pending: [[UInt8]: [UInt8]?] = [:]
+
+    mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        pending[key] = .some(value)
+    }
+
+    mutating func delete(_ key: [UInt8]) {
+        pending[key] = .some(nil)
+    }
+
+    /// The writes sorted by key, so every replica reports them in the same order.
+    var changes: [RecordChange] {
+        pending.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { RecordChange(key: $0, value: pending[$0]!) }
+    }
+}
+
+extension Desk {
+    /// Applies an accepted handler's writes to the state and to the record batch.
+    mutating func commit(_ changeset: Changeset, writer: inout RecordWriter) {
+        for customer in changeset.customers { store(customer, writer: &writer) }
+        for conversation in changeset.conversations {
+            conversations[conversation.id] = conversation
+            writer.put(RecordKey.conversation(conversation.id), StoredRecord.conversation(conversation).encoded())
+        }
+        for message in changeset.messages { store(message, writer: &writer) }
+        for user in changeset.staff { store(user, writer: &writer) }
+        for team in changeset.teams {
+            teams[team.id] = team
+            writer.put(RecordKey.team(team.id), StoredRecord.team(team).encoded())
+        }
+        for response in changeset.cannedResponses {
+            cannedResponses[response.id] = response
+            writer.put(RecordKey.cannedResponse(response.id), StoredRecord.cannedResponse(response).encoded())
+        }
+        for id in changeset.deletedCannedResponseIDs {
+            cannedResponses[id] = nil
+            writer.delete(RecordKey.cannedResponse(id))
+        }
+    }
+
+    private mutating func store(_ customer: Customer, writer: inout RecordWriter) {
+        if let previous = customers[customer.id] { unindexExternalIDs(of: previous) }
+        customers[customer.id] = customer
+        indexExternalIDs(of: customer)
+        writer.put(RecordKey.customer(customer.id), StoredRecord.customer(customer).encoded())
+    }
+
+    private mutating func store(_ message: Message, writer: inout RecordWriter) {
+        precondition(
+            UInt64(messages[message.conversationID, default: []].count) + 1 == message.seq,
+            "message seq must follow the conversation's last message")
+        messages[message.conversationID, default: []].append(message)
+        writer.put(RecordKey.message(message.conversationID, seq: message.seq), StoredRecord.message(message).encoded())
+    }
+
+    private mutating func store(_ user: StaffUser, writer: inout RecordWriter) {
+        if let previous = staff[user.id] { staffIDByEmail[previous.email] = nil }
+        staff[user.id] = user
+        staffIDByEmail[user.email] = user.id
+        writer.put(RecordKey.staff(user.id), StoredRecord.staff(user).encoded())
+    }
+
+    mutating func indexExternalIDs(of customer: Customer) {
+        for (channel, id) in customer.externalIDs {
+            customerIDByExternalID[ExternalID(channel: channel, id: id)] = customer.id
+        }
+    }
+
+    private mutating func unindexExternalIDs(of customer: Customer) {
+        for (channel, id) in customer.externalIDs {
+            customerIDByExternalID[ExternalID(channel: channel, id: id)] = nil
+        }
+    }
+
+    /// Records a staff or operator action; customer and system actions are not audited
+    /// because their effects are the conversation history itself.
+    mutating func appendAudit(_ note: Changeset.AuditNote?, command: Command, index: UInt64, writer: inout RecordWriter) {
+        guard let note, command.actor.isAudited else { return }
+        let entry = AuditEntry(
+            index: index, time: command.time, actor: command.actor, action: note.action,
+            target: note.target, details: note.details)
+        audit.append(entry)
+        writer.put(RecordKey.audit(index), StoredRecord.audit(entry).encoded())
+        while audit.count > limits.auditEntriesMax {
+            writer.delete(RecordKey.audit(audit.removeFirst().index))
+        }
+    }
+
+    mutating func remember(_ entry: IdempotencyEntry, writer: inout RecordWriter) {
+        for key in idempotency.insert(entry, limits: limits) {
+            writer.delete(RecordKey.idempotency(key))
+        }
+        writer.put(RecordKey.idempotency(entry.key), StoredRecord.idempotency(entry).encoded())
+    }
+}
+
+extension Actor {
+    var isAudited: Bool {
+        switch self {
+        case .adminToken, .staff: true
+        case .customer, .system: false
+        }
+    }
+}

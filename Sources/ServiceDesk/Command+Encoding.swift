@@ -1,0 +1,148 @@
+import Foundation
+
+/// Why bytes could not be decoded as a command, record or snapshot.
+public enum DeskDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The bytes carry a format version this build does not know.
+    case unsupportedVersion(Int)
+    /// The bytes are not a well-formed value of the expected shape.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedVersion(let version): "unsupported format version \(version)"
+        case .malformed(let reason): "malformed data: \(reason)"
+        }
+    }
+}
+
+/// The JSON coders every stored or replicated byte goes through: sorted keys make the bytes a
+/// function of the value alone, which snapshots compared across replicas rely on.
+enum DeskJSON {
+    static func encode<Value: Encodable>(_ value: Value) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            // Every encoded type is built from strings, integers, booleans and containers of
+            // them, which JSONEncoder cannot fail on; a failure is a programming error.
+            preconditionFailure("JSON encoding of \(Value.self) failed: \(error)")
+        }
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws(DeskDecodingError) -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch let error as DeskDecodingError {
+            throw error
+        } catch {
+            throw .malformed(String(describing: error))
+        }
+    }
+}
+
+extension Command: Codable {
+    /// The command format this build writes. Decoding accepts every version listed in
+    /// ``decodableVersions``; samples of each are kept in the tests.
+    public static let encodingVersion = 1
+    /// The command format versions this build can decode.
+    public static let decodableVersions: ClosedRange<Int> = 1...1
+
+    private enum CodingKeys: String, CodingKey {
+        case version = "v", time, actor, idempotencyKey, type, body
+    }
+
+    /// Encodes the command as versioned JSON with sorted keys.
+    public func encoded() -> [UInt8] { DeskJSON.encode(self) }
+
+    /// Decodes a command, rejecting unknown versions and unknown command types.
+    public static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> Command {
+        try DeskJSON.decode(Command.self, from: bytes)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .version)
+        guard Self.decodableVersions.contains(version) else { throw DeskDecodingError.unsupportedVersion(version) }
+        time = try container.decode(Timestamp.self, forKey: .time)
+        actor = try container.decode(Actor.self, forKey: .actor)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        let type = try container.decode(String.self, forKey: .type)
+        action = try Action.decode(type: type, from: container, forKey: .body)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.encodingVersion, forKey: .version)
+        try container.encode(time, forKey: .time)
+        try container.encode(actor, forKey: .actor)
+        try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try container.encode(action.typeName, forKey: .type)
+        try action.encodeBody(into: &container, forKey: .body)
+    }
+}
+
+extension Command.Action {
+    /// The stable name of the operation in the encoded form.
+    public var typeName: String {
+        switch self {
+        case .createCustomer: "createCustomer"
+        case .updateCustomer: "updateCustomer"
+        case .createConversation: "createConversation"
+        case .updateConversation: "updateConversation"
+        case .postMessage: "postMessage"
+        case .createStaff: "createStaff"
+        case .updateStaff: "updateStaff"
+        case .setStaffStatus: "setStaffStatus"
+        case .createTeam: "createTeam"
+        case .updateTeam: "updateTeam"
+        case .createCannedResponse: "createCannedResponse"
+        case .updateCannedResponse: "updateCannedResponse"
+        case .deleteCannedResponse: "deleteCannedResponse"
+        }
+    }
+
+    fileprivate func encodeBody<Key: CodingKey>(
+        into container: inout KeyedEncodingContainer<Key>, forKey key: Key
+    ) throws {
+        switch self {
+        case .createCustomer(let body): try container.encode(body, forKey: key)
+        case .updateCustomer(let body): try container.encode(body, forKey: key)
+        case .createConversation(let body): try container.encode(body, forKey: key)
+        case .updateConversation(let body): try container.encode(body, forKey: key)
+        case .postMessage(let body): try container.encode(body, forKey: key)
+        case .createStaff(let body): try container.encode(body, forKey: key)
+        case .updateStaff(let body): try container.encode(body, forKey: key)
+        case .setStaffStatus(let body): try container.encode(body, forKey: key)
+        case .createTeam(let body): try container.encode(body, forKey: key)
+        case .updateTeam(let body): try container.encode(body, forKey: key)
+        case .createCannedResponse(let body): try container.encode(body, forKey: key)
+        case .updateCannedResponse(let body): try container.encode(body, forKey: key)
+        case .deleteCannedResponse(let body): try container.encode(body, forKey: key)
+        }
+    }
+
+    fileprivate static func decode<Key: CodingKey>(
+        type: String, from container: KeyedDecodingContainer<Key>, forKey key: Key
+    ) throws -> Command.Action {
+        switch type {
+        case "createCustomer": .createCustomer(try container.decode(CreateCustomer.self, forKey: key))
+        case "updateCustomer": .updateCustomer(try container.decode(UpdateCustomer.self, forKey: key))
+        case "createConversation": .createConversation(try container.decode(CreateConversation.self, forKey: key))
+        case "updateConversation": .updateConversation(try container.decode(UpdateConversation.self, forKey: key))
+        case "postMessage": .postMessage(try container.decode(PostMessage.self, forKey: key))
+        case "createStaff": .createStaff(try container.decode(CreateStaff.self, forKey: key))
+        case "updateStaff": .updateStaff(try container.decode(UpdateStaff.self, forKey: key))
+        case "setStaffStatus": .setStaffStatus(try container.decode(SetStaffStatus.self, forKey: key))
+        case "createTeam": .createTeam(try container.decode(CreateTeam.self, forKey: key))
+        case "updateTeam": .updateTeam(try container.decode(UpdateTeam.self, forKey: key))
+        case "createCannedResponse":
+            .createCannedResponse(try container.decode(CreateCannedResponse.self, forKey: key))
+        case "updateCannedResponse":
+            .updateCannedResponse(try container.decode(UpdateCannedResponse.self, forKey: key))
+        case "deleteCannedResponse":
+            .deleteCannedResponse(try container.decode(DeleteCannedResponse.self, forKey: key))
+        default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// A write to the desk, as proposed through the Raft log.
+///
+/// Everything `apply` needs is inside: the time and every new id are stamped by the proposing
+/// node, so each replica computes the same result.
+public struct Command: Sendable, Hashable {
+    /// When the command was proposed; the leader stamps it monotonically.
+    public var time: Timestamp
+    /// Who issued the command.
+    public var actor: Actor
+    /// A client-chosen key; a second command from the same actor with the same key, within
+    /// the idempotency window, returns the first result and changes nothing.
+    public var idempotencyKey: String?
+    /// What to do.
+    public var action: Action
+
+    /// Creates a command.
+    public init(time: Timestamp, actor: Actor, idempotencyKey: String? = nil, action: Action) {
+        self.time = time
+        self.actor = actor
+        self.idempotencyKey = idempotencyKey
+        self.action = action
+    }
+
+    /// The operations the desk knows.
+    public enum Action: Sendable, Hashable {
+        case createCustomer(CreateCustomer)
+        case updateCustomer(UpdateCustomer)
+        case createConversation(CreateConversation)
+        case updateConversation(UpdateConversation)
+        case postMessage(PostMessage)
+        case createStaff(CreateStaff)
+        case updateStaff(UpdateStaff)
+        case setStaffStatus(SetStaffStatus)
+        case createTeam(CreateTeam)
+        case updateTeam(UpdateTeam)
+        case createCannedResponse(CreateCannedResponse)
+        case updateCannedResponse(UpdateCannedResponse)
+        case deleteCannedResponse(DeleteCannedResponse)
+    }
+}

@@ -1,0 +1,103 @@
+/// The replicated customer-service state and its pure transition function.
+///
+/// Every replica applies the same commands in the same order and so holds the same desk.
+/// `apply` reads nothing but the desk and the command: no clock, no randomness, no I/O.
+/// It either accepts a command, changing the state and reporting the events and record
+/// changes, or rejects it with a ``CommandError`` and changes nothing.
+public struct Desk: Sendable, Hashable {
+    /// The bounds this desk enforces; identical on every replica of a cluster.
+    public let limits: DeskLimits
+
+    var customers: [String: Customer] = [:]
+    var customerIDByExternalID: [ExternalID: String] = [:]
+    var conversations: [String: Conversation] = [:]
+    /// Each conversation's messages in seq order: `messages[id][n]` has seq `n + 1`.
+    var messages: [String: [Message]] = [:]
+    var staff: [String: StaffUser] = [:]
+    var staffIDByEmail: [String: String] = [:]
+    var teams: [String: Team] = [:]
+    var cannedResponses: [String: CannedResponse] = [:]
+    var audit = FIFO<AuditEntry>()
+    var idempotency = IdempotencyTable()
+
+    /// A customer's id on one channel, the key of the upsert index.
+    struct ExternalID: Sendable, Hashable {
+        var channel: Channel
+        var id: String
+    }
+
+    /// Creates an empty desk.
+    public init(limits: DeskLimits = .standard) {
+        precondition(limits.idempotencyEntriesMax >= 1, "the idempotency table must hold the newest key")
+        precondition(limits.auditEntriesMax >= 1, "the audit log must hold the newest entry")
+        self.limits = limits
+    }
+
+    /// Applies a command committed at log `index`.
+    ///
+    /// A command whose idempotency key this actor used within the window answers the stored
+    /// first result, marked `replayed`, and changes nothing. Indexes must increase from call
+    /// to call, as Raft applies them.
+    public mutating func apply(_ command: Command, index: UInt64) -> ApplyOutcome {
+        let scopedKey = command.idempotencyKey.map { command.actor.idempotencyScope + "|" + $0 }
+        if let scopedKey, let entry = idempotency.liveEntry(scopedKey, at: index, limits: limits) {
+            return ApplyOutcome(result: .success(entry.result), events: [], changes: [], replayed: true)
+        }
+        var changeset = Changeset()
+        let result: DeskResult
+        do {
+            try limits.checkEnvelope(command)
+            let context = CommandContext(
+                time: command.time, index: index, actor: command.actor, principal: try principal(for: command.actor))
+            result = try execute(command.action, context: context, changeset: &changeset)
+        } catch {
+            return .rejected(error)
+        }
+        var writer = RecordWriter()
+        commit(changeset, writer: &writer)
+        appendAudit(changeset.audit, command: command, index: index, writer: &writer)
+        if let scopedKey {
+            remember(IdempotencyEntry(key: scopedKey, index: index, result: result), writer: &writer)
+        }
+        return ApplyOutcome(
+            result: .success(result), events: changeset.events, changes: writer.changes, replayed: false)
+    }
+
+    /// Decodes and applies a command; undecodable bytes are rejected as ``CommandError/Code/invalid``
+    /// and change nothing, so a bad entry in the log cannot stop a replica.
+    public mutating func apply(encodedCommand bytes: [UInt8], index: UInt64) -> ApplyOutcome {
+        do {
+            return apply(try Command.decode(bytes), index: index)
+        } catch {
+            return .rejected(.invalid("undecodable command: \(error)"))
+        }
+    }
+
+    private func execute(
+        _ action: Command.Action, context: CommandContext, changeset: inout Changeset
+    ) throws(CommandError) -> DeskResult {
+        switch action {
+        case .createCustomer(let body): try createCustomer(body, context, &changeset)
+        case .updateCustomer(let body): try updateCustomer(body, context, &changeset)
+        case .createConversation(let body): try createConversation(body, context, &changeset)
+        case .updateConversation(let body): try updateConversation(body, context, &changeset)
+        case .postMessage(let body): try postMessage(body, context, &changeset)
+        case .createStaff(let body): try createStaff(body, context, &changeset)
+        case .updateStaff(let body): try updateStaff(body, context, &changeset)
+        case .setStaffStatus(let body): try setStaffStatus(body, context, &changeset)
+        case .createTeam(let body): try createTeam(body, context, &changeset)
+        case .updateTeam(let body): try updateTeam(body, context, &changeset)
+        case .createCannedResponse(let body): try createCannedResponse(body, context, &changeset)
+        case .updateCannedResponse(let body): try updateCannedResponse(body, context, &changeset)
+        case .deleteCannedResponse(let body): try deleteCannedResponse(body, context, &changeset)
+        }
+    }
+}
+
+/// What a command handler knows about the command besides its body.
+struct CommandContext {
+    var time: Timestamp
+    var index: UInt64
+    var actor: Actor
+    var principal: Principal
+}

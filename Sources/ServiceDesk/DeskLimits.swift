@@ -1,0 +1,57 @@
+/// Bounds on everything the desk stores, so that one command, one record and the whole state
+/// stay bounded in size.
+///
+/// The limits take part in `apply`, so every replica of one cluster must use the same values;
+/// the server passes ``standard``. Tests pass smaller values to reach the bounds quickly.
+public struct DeskLimits: Sendable, Hashable {
+    /// Longest id (customer, conversation, message, staff, team, canned response), in UTF-8 bytes.
+    public var idBytesMax = 128
+    /// Longest person or team name, canned response title or shortcut, in UTF-8 bytes.
+    public var nameBytesMax = 200
+    /// Longest email address (RFC 5321 path limit), in UTF-8 bytes.
+    public var emailBytesMax = 254
+    /// Longest phone number or language tag, in UTF-8 bytes.
+    public var shortFieldBytesMax = 64
+    /// Longest message or canned response text, in UTF-8 bytes.
+    public var textBytesMax = 64 * 1_024
+    /// Longest conversation subject or team description, in UTF-8 bytes.
+    public var subjectBytesMax = 1_000
+    /// Most tags on one conversation.
+    public var tagsMax = 20
+    /// Longest tag or queue name, in UTF-8 bytes.
+    public var tagBytesMax = 64
+    /// Most attachments on one message.
+    public var attachmentsMax = 10
+    /// Longest attachment URL, in UTF-8 bytes.
+    public var urlBytesMax = 2_048
+    /// Largest attachment size a message may claim, in bytes.
+    public var attachmentBytesMax: Int64 = 100 * 1_024 * 1_024
+    /// Most custom attributes on one customer.
+    public var attributesMax = 50
+    /// Longest custom attribute value, in UTF-8 bytes.
+    public var attributeValueBytesMax = 1_024
+    /// Most skills, languages or teams on one staff user.
+    public var staffListMax = 50
+    /// Highest number of concurrent conversations a staff user may be configured for.
+    public var concurrentConversationsLimitMax = 200
+    /// Longest password hash, in UTF-8 bytes (the hash is computed by the server).
+    public var passwordHashBytesMax = 512
+    /// Most messages in one conversation; a longer thread must continue in a new conversation.
+    public var messagesPerConversationMax = 100_000
+    /// Longest idempotency key, in UTF-8 bytes.
+    public var idempotencyKeyBytesMax = 128
+    /// How many log indexes an idempotency key is remembered for.
+    public var idempotencyWindowIndexes: UInt64 = 200_000
+    /// Most idempotency keys remembered at once; the oldest is forgotten first.
+    public var idempotencyEntriesMax = 50_000
+    /// Most audit entries kept; the oldest is dropped first.
+    public var auditEntriesMax = 100_000
+    /// Largest page any query returns.
+    public var pageSizeMax = 500
+
+    /// The limits every production replica uses.
+    public static let standard = DeskLimits()
+
+    /// Creates the standard limits; change single fields afterwards where needed.
+    public init() {}
+}

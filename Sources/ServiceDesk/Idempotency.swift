@@ -1,0 +1,69 @@
+/// The remembered answer to a command that carried an idempotency key.
+struct IdempotencyEntry: Sendable, Hashable, Codable {
+    /// The actor's scope and the client's key, joined.
+    var key: String
+    /// The log index that first applied the key.
+    var index: UInt64
+    var result: DeskResult
+}
+
+/// Recently seen idempotency keys, bounded by age (in log indexes) and by count.
+///
+/// `order` lists keys oldest first. A key that expired and was used again stays in `order`
+/// twice; the older position is stale and recognised by its index no longer matching.
+struct IdempotencyTable: Sendable, Hashable {
+    private(set) var entries: [String: IdempotencyEntry] = [:]
+    private var order = FIFO<OrderItem>()
+
+    private struct OrderItem: Sendable, Hashable {
+        var key: String
+        var index: UInt64
+    }
+
+    init() {}
+
+    /// Rebuilds the table from stored entries; indexes are unique, so the order is total.
+    init(entries loaded: [IdempotencyEntry]) {
+        let sorted = loaded.sorted { $0.index < $1.index }
+        entries = Dictionary(uniqueKeysWithValues: sorted.map { ($0.key, $0) })
+        order = FIFO(sorted.map { OrderItem(key: $0.key, index: $0.index) })
+    }
+
+    /// The entry for `key` if it is still inside the window at `index`.
+    func liveEntry(_ key: String, at index: UInt64, limits: DeskLimits) -> IdempotencyEntry? {
+        guard let entry = entries[key], !isExpired(entry.index, at: index, limits: limits) else { return nil }
+        return entry
+    }
+
+    /// Adds an entry, then forgets expired entries and the oldest beyond the count bound.
+    /// Returns the keys whose stored records must be deleted.
+    mutating func insert(_ entry: IdempotencyEntry, limits: DeskLimits) -> [String] {
+        var forgotten = evict(at: entry.index, limits: limits)
+        entries[entry.key] = entry
+        order.append(OrderItem(key: entry.key, index: entry.index))
+        while entries.count > limits.idempotencyEntriesMax {
+            forgotten += removeOldest()
+        }
+        return forgotten.filter { entries[$0] == nil }
+    }
+
+    private func isExpired(_ entryIndex: UInt64, at index: UInt64, limits: DeskLimits) -> Bool {
+        entryIndex &+ limits.idempotencyWindowIndexes <= index
+    }
+
+    private mutating func evict(at index: UInt64, limits: DeskLimits) -> [String] {
+        var forgotten: [String] = []
+        while let oldest = order.first, isExpired(oldest.index, at: index, limits: limits) {
+            forgotten += removeOldest()
+        }
+        return forgotten
+    }
+
+    /// Pops the oldest position; removes its entry unless the position is stale.
+    private mutating func removeOldest() -> [String] {
+        let item = order.removeFirst()
+        guard entries[item.key]?.index == item.index else { return [] }
+        entries[item.key] = nil
+        return [item.key]
+    }
+}

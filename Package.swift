@@ -51,6 +51,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .target(name: "ServiceDesk", swiftSettings: strict),
         .target(name: "Simulator", dependencies: ["RaftCore"], swiftSettings: strict),
         .executableTarget(name: "switchboard-sim", dependencies: ["Simulator"], swiftSettings: strict),
         .testTarget(
@@ -68,6 +69,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "ServiceDeskTests", dependencies: ["ServiceDesk"],
+            resources: [.copy("Samples")], swiftSettings: strict),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "RaftCore"], swiftSettings: strict),
     ]
 )

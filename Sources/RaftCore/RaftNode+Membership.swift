@@ -12,10 +12,7 @@ extension RaftNode {
             guard confState.isLearner(node) else {
                 throw .invalidConfChange("node \(node) is not a learner; new nodes join as learners")
             }
-            let match = progress[node]?.match ?? 0
-            guard match + config.promotionLagEntriesMax >= log.lastIndex() else {
-                throw .learnerNotCaughtUp
-            }
+            guard isCaughtUp(node) else { throw .learnerNotCaughtUp }
         case .remove:
             guard confState.contains(node) else {
                 throw .invalidConfChange("node \(node) is not a member")
@@ -24,6 +21,14 @@ extension RaftNode {
                 throw .invalidConfChange("cannot remove the last voter")
             }
         }
+    }
+
+    /// Whether a learner may become a voter: it has acknowledged entries the leader still holds
+    /// (so it needs no snapshot) and is at most `promotionLagEntriesMax` behind. A learner that
+    /// never answered is not caught up, however short the log is.
+    func isCaughtUp(_ node: NodeID) -> Bool {
+        guard let match = progress[node]?.match, match > 0, match + 1 >= log.firstIndex() else { return false }
+        return match + config.promotionLagEntriesMax >= log.lastIndex()
     }
 
     /// Applies a committed membership change entry (once: entries covered by a snapshot or by

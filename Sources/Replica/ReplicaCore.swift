@@ -198,14 +198,10 @@ public final class ReplicaCore {
     /// member's addresses are in the directory.
     func leaderHousekeeping() {
         guard raft.role == .leader else { return }
-        let raftStatus = raft.status()
-        for learner in raftStatus.confState.learners {
-            guard let peer = raftStatus.peers[learner],
-                peer.match + config.promotionLagEntriesMax >= raftStatus.lastIndex
-            else { continue }
-            // Fails quietly while another change is pending; retried on the next tick.
-            _ = try? raft.proposeConfChange(ConfChange(kind: .promote, nodeID: learner))
-            break
+        for learner in raft.confState.learners {
+            // RaftCore refuses while the learner lags or another change is pending; the next
+            // tick tries again.
+            if (try? raft.proposeConfChange(ConfChange(kind: .promote, nodeID: learner))) != nil { break }
         }
     }
 

@@ -82,6 +82,7 @@ extension Desk {
             UInt64(messages[message.conversationID, default: []].count) + 1 == message.seq,
             "message seq must follow the conversation's last message")
         messages[message.conversationID, default: []].append(message)
+        conversationIDByMessageID[message.id] = message.conversationID
         writer.put(RecordKey.message(message.conversationID, seq: message.seq), StoredRecord.message(message).encoded())
     }
 

@@ -35,9 +35,7 @@ extension Desk {
     private func author(
         of body: PostMessage, in conversation: Conversation, principal: Principal
     ) throws(CommandError) -> MessageAuthor {
-        if body.botName != nil, case .system = principal {} else if body.botName != nil {
-            throw .forbidden("only the system speaks as a bot")
-        }
+        if body.botName != nil, !principal.isSystem { throw .forbidden("only the system speaks as a bot") }
         switch principal {
         case .customer(let me):
             guard me.id == conversation.customerID else { throw .forbidden("customers may post only to their own conversations") }

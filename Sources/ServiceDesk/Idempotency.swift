@@ -29,6 +29,12 @@ struct IdempotencyTable: Sendable, Hashable {
         order = FIFO(sorted.map { OrderItem(key: $0.key, index: $0.index) })
     }
 
+    /// Two tables are equal when they remember the same entries; stale positions in `order`
+    /// are an artifact of history, not state.
+    static func == (lhs: IdempotencyTable, rhs: IdempotencyTable) -> Bool { lhs.entries == rhs.entries }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(entries) }
+
     /// The entry for `key` if it is still inside the window at `index`.
     func liveEntry(_ key: String, at index: UInt64, limits: DeskLimits) -> IdempotencyEntry? {
         guard let entry = entries[key], !isExpired(entry.index, at: index, limits: limits) else { return nil }

@@ -15,7 +15,14 @@ enum Principal {
         }
     }
 
-    var isStaffOrAdmin: Bool { staffRole != nil }
+    /// Whether the principal is the staff user `id` acting for themselves.
+    func isStaff(_ id: String) -> Bool {
+        if case .staff(let user) = self { user.id == id } else { false }
+    }
+
+    var isSystem: Bool {
+        if case .system = self { true } else { false }
+    }
 
     /// Whether the principal is staff (or the admin token) with at least `role`.
     func hasRole(_ role: StaffRole) -> Bool {

@@ -66,7 +66,7 @@ final class LocalCluster {
 
     func start(_ node: NodeID, bootstrap: Replica.Bootstrap? = nil) throws {
         var config = ReplicaConfig(nodeID: node)
-        config.tickMilliseconds = 10
+        config.tickMilliseconds = 20
         configure(&config)
         let store = try RaftLogStore(path: directory.appendingPathComponent("n\(node)").path)
         let replica = try Replica(
@@ -93,7 +93,7 @@ final class LocalCluster {
     }
 
     /// Waits until a single leader is known to every running replica.
-    func waitForLeader(timeoutSeconds: Double = 10) async throws -> NodeID {
+    func waitForLeader(timeoutSeconds: Double = 30) async throws -> NodeID {
         try await waitFor(timeoutSeconds: timeoutSeconds) {
             let leaders = Set(self.replicas.values.map(\.status.leader))
             guard leaders.count == 1, let leader = leaders.first, leader != noNode,
@@ -102,7 +102,7 @@ final class LocalCluster {
         }
     }
 
-    func waitFor<Value>(timeoutSeconds: Double = 10, _ probe: () -> Value?) async throws -> Value {
+    func waitFor<Value>(timeoutSeconds: Double = 30, _ probe: () -> Value?) async throws -> Value {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             if let value = probe() { return value }

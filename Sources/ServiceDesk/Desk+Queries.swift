@@ -1,0 +1,195 @@
+/// Which conversations a listing returns; `nil` fields do not filter.
+public struct ConversationFilter: Sendable, Hashable {
+    /// Matches by assignee.
+    public enum Assignee: Sendable, Hashable {
+        case unassigned
+        case staff(id: String)
+    }
+
+    public var status: ConversationStatus?
+    public var assignee: Assignee?
+    public var queue: String?
+    public var customerID: String?
+    public var channel: Channel?
+    public var teamID: String?
+
+    public init(
+        status: ConversationStatus? = nil, assignee: Assignee? = nil, queue: String? = nil,
+        customerID: String? = nil, channel: Channel? = nil, teamID: String? = nil
+    ) {
+        self.status = status
+        self.assignee = assignee
+        self.queue = queue
+        self.customerID = customerID
+        self.channel = channel
+        self.teamID = teamID
+    }
+
+    func matches(_ conversation: Conversation) -> Bool {
+        if let status, conversation.status != status { return false }
+        if let queue, conversation.queue != queue { return false }
+        if let customerID, conversation.customerID != customerID { return false }
+        if let channel, conversation.channel != channel { return false }
+        if let teamID, conversation.teamID != teamID { return false }
+        switch assignee {
+        case nil: return true
+        case .unassigned: return conversation.assigneeID == nil
+        case .staff(let id): return conversation.assigneeID == id
+        }
+    }
+}
+
+/// One page of a listing and the cursor of the next page (`nil` on the last page).
+public struct Page<Item: Sendable & Hashable>: Sendable, Hashable {
+    public var items: [Item]
+    /// Pass as `after` to get the next page.
+    public var nextCursor: String?
+}
+
+extension Desk {
+    // MARK: Conversations and messages
+
+    /// The conversation with `id`.
+    public func conversation(id: String) -> Conversation? { conversations[id] }
+
+    /// Messages of a conversation with seq greater than `afterSeq`, oldest first.
+    /// Customers' views pass `includeInternal: false` so internal notes never reach them.
+    public func messages(
+        conversationID: String, afterSeq: UInt64 = 0, limit: Int, includeInternal: Bool = true
+    ) -> [Message] {
+        guard let list = messages[conversationID], afterSeq < UInt64(list.count) else { return [] }
+        let visible = list[Int(afterSeq)...].lazy.filter { includeInternal || !$0.internal }
+        return Array(visible.prefix(pageSize(limit)))
+    }
+
+    /// The message with `id`.
+    public func message(id: String) -> Message? {
+        guard let conversationID = conversationIDByMessageID[id] else { return nil }
+        return messages[conversationID]?.first { $0.id == id }
+    }
+
+    /// Conversations matching `filter`, newest first (by creation time, then id descending).
+    /// The cursor is opaque to callers.
+    public func conversations(matching filter: ConversationFilter, limit: Int, after cursor: String? = nil) -> Page<Conversation> {
+        let position = cursor.flatMap(ConversationCursor.init(encoded:))
+        let sorted = conversations.values
+            .filter { filter.matches($0) && (position?.precedes($0) ?? true) }
+            .sorted { ConversationCursor($0).precedes($1) }
+        return page(sorted, limit: limit) { ConversationCursor($0).encoded }
+    }
+
+    // MARK: Customers
+
+    /// The customer with `id`.
+    public func customer(id: String) -> Customer? { customers[id] }
+
+    /// The customer known on `channel` as `externalID`.
+    public func customer(channel: Channel, externalID: String) -> Customer? {
+        customerIDByExternalID[ExternalID(channel: channel, id: externalID)].flatMap { customers[$0] }
+    }
+
+    /// Customers in id order, after the id `cursor`.
+    public func customers(limit: Int, after cursor: String? = nil) -> Page<Customer> {
+        pageByID(customers, limit: limit, after: cursor)
+    }
+
+    // MARK: Staff
+
+    /// The staff user with `id`, including the password hash.
+    public func staffUser(id: String) -> StaffUser? { staff[id] }
+
+    /// The staff user with `email` (any case), including the password hash.
+    public func staffUser(email: String) -> StaffUser? {
+        staffIDByEmail[email.lowercased()].flatMap { staff[$0] }
+    }
+
+    /// The active staff user whose email and password hash both match, for sign-in with a
+    /// deterministic (unsalted or per-server-salted) hash; `nil` otherwise.
+    public func staffUser(email: String, passwordHash: String) -> StaffUser? {
+        guard let user = staffUser(email: email), user.active, user.passwordHash == passwordHash else { return nil }
+        return user
+    }
+
+    /// Staff users in id order, without password hashes.
+    public func staffUsers(limit: Int, after cursor: String? = nil) -> Page<StaffUser> {
+        let page = pageByID(staff, limit: limit, after: cursor)
+        return Page(items: page.items.map(\.redacted), nextCursor: page.nextCursor)
+    }
+
+    // MARK: Teams and canned responses
+
+    /// The team with `id`.
+    public func team(id: String) -> Team? { teams[id] }
+
+    /// All teams in id order; bounded in practice by how many an admin creates.
+    public func allTeams() -> [Team] { teams.values.sorted { $0.id < $1.id } }
+
+    /// The canned response with `id`.
+    public func cannedResponse(id: String) -> CannedResponse? { cannedResponses[id] }
+
+    /// Canned responses in shortcut order; with `teamID`, those of that team plus the shared ones.
+    public func cannedResponses(teamID: String? = nil) -> [CannedResponse] {
+        cannedResponses.values
+            .filter { teamID == nil || $0.teamID == nil || $0.teamID == teamID }
+            .sorted { ($0.shortcut, $0.id) < ($1.shortcut, $1.id) }
+    }
+
+    // MARK: Audit
+
+    /// Audit entries with index greater than `afterIndex`, oldest first.
+    public func auditLog(afterIndex: UInt64 = 0, limit: Int) -> [AuditEntry] {
+        Array(audit.elements.lazy.filter { $0.index > afterIndex }.prefix(pageSize(limit)))
+    }
+
+    /// How many idempotency keys are remembered.
+    public var idempotencyEntryCount: Int { idempotency.entries.count }
+
+    // MARK: Paging
+
+    func pageSize(_ limit: Int) -> Int { min(max(limit, 1), limits.pageSizeMax) }
+
+    private func page<Item>(_ sorted: [Item], limit: Int, cursor: (Item) -> String) -> Page<Item> {
+        let size = pageSize(limit)
+        let items = Array(sorted.prefix(size))
+        let next = sorted.count > size ? items.last.map(cursor) : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    private func pageByID<Item: Identified>(_ table: [String: Item], limit: Int, after cursor: String?) -> Page<Item> {
+        let sorted = table.values.filter { cursor == nil || $0.id > cursor! }.sorted { $0.id < $1.id }
+        return page(sorted, limit: limit) { $0.id }
+    }
+}
+
+/// Entities listed by id.
+protocol Identified: Sendable, Hashable {
+    var id: String { get }
+}
+
+extension Customer: Identified {}
+extension StaffUser: Identified {}
+
+/// A position in the newest-first conversation order.
+struct ConversationCursor {
+    var createdAt: Int64
+    var id: String
+
+    init(_ conversation: Conversation) {
+        createdAt = conversation.createdAt.millisecondsSinceEpoch
+        id = conversation.id
+    }
+
+    init?(encoded: String) {
+        guard let colon = encoded.firstIndex(of: ":"), let time = Int64(encoded[..<colon]) else { return nil }
+        createdAt = time
+        id = String(encoded[encoded.index(after: colon)...])
+    }
+
+    var encoded: String { "\(createdAt):\(id)" }
+
+    /// Whether `conversation` comes after this position in the listing.
+    func precedes(_ conversation: Conversation) -> Bool {
+        let other = conversation.createdAt.millisecondsSinceEpoch
+        return other != createdAt ? other < createdAt : conversation.id < id
+    }
+}

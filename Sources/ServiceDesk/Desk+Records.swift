@@ -1,0 +1,222 @@
+/// Keys of the desk's records in the `state` column family. All start with ``prefix`` so the
+/// desk can share the column family; numbers are zero-padded so keys sort numerically.
+public enum RecordKey {
+    /// The prefix of every desk record key.
+    public static let prefix = "sd/"
+
+    static func customer(_ id: String) -> [UInt8] { key("customer/" + id) }
+    static func conversation(_ id: String) -> [UInt8] { key("conversation/" + id) }
+    static func message(_ conversationID: String, seq: UInt64) -> [UInt8] {
+        key("message/" + conversationID + "/" + padded(seq))
+    }
+    static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
+    static func team(_ id: String) -> [UInt8] { key("team/" + id) }
+    static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
+    static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
+    static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
+
+    /// Whether `key` belongs to the desk.
+    public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
+
+    private static let prefixBytes = Array(prefix.utf8)
+    private static func key(_ suffix: String) -> [UInt8] { prefixBytes + Array(suffix.utf8) }
+
+    private static func padded(_ number: UInt64) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: 20 - digits.count) + digits
+    }
+}
+
+/// One stored record: `{"v":1,"type":"customer","value":{…}}`. The version lets a later build
+/// read records an older one wrote.
+enum StoredRecord: Sendable, Hashable {
+    case customer(Customer)
+    case conversation(Conversation)
+    case message(Message)
+    case staff(StaffUser)
+    case team(Team)
+    case cannedResponse(CannedResponse)
+    case audit(AuditEntry)
+    case idempotency(IdempotencyEntry)
+
+    static let encodingVersion = 1
+
+    func encoded() -> [UInt8] { DeskJSON.encode(self) }
+
+    static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
+        try DeskJSON.decode(StoredRecord.self, from: bytes)
+    }
+
+    /// The key the record is stored under.
+    var key: [UInt8] {
+        switch self {
+        case .customer(let value): RecordKey.customer(value.id)
+        case .conversation(let value): RecordKey.conversation(value.id)
+        case .message(let value): RecordKey.message(value.conversationID, seq: value.seq)
+        case .staff(let value): RecordKey.staff(value.id)
+        case .team(let value): RecordKey.team(value.id)
+        case .cannedResponse(let value): RecordKey.cannedResponse(value.id)
+        case .audit(let value): RecordKey.audit(value.index)
+        case .idempotency(let value): RecordKey.idempotency(value.key)
+        }
+    }
+}
+
+extension StoredRecord: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case version = "v", type, value
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .version)
+        guard version == Self.encodingVersion else { throw DeskDecodingError.unsupportedVersion(version) }
+        switch try container.decode(String.self, forKey: .type) {
+        case "customer": self = .customer(try container.decode(Customer.self, forKey: .value))
+        case "conversation": self = .conversation(try container.decode(Conversation.self, forKey: .value))
+        case "message": self = .message(try container.decode(Message.self, forKey: .value))
+        case "staff": self = .staff(try container.decode(StaffUser.self, forKey: .value))
+        case "team": self = .team(try container.decode(Team.self, forKey: .value))
+        case "canned_response": self = .cannedResponse(try container.decode(CannedResponse.self, forKey: .value))
+        case "audit": self = .audit(try container.decode(AuditEntry.self, forKey: .value))
+        case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
+        case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.encodingVersion, forKey: .version)
+        switch self {
+        case .customer(let value): try encode(value, as: "customer", into: &container)
+        case .conversation(let value): try encode(value, as: "conversation", into: &container)
+        case .message(let value): try encode(value, as: "message", into: &container)
+        case .staff(let value): try encode(value, as: "staff", into: &container)
+        case .team(let value): try encode(value, as: "team", into: &container)
+        case .cannedResponse(let value): try encode(value, as: "canned_response", into: &container)
+        case .audit(let value): try encode(value, as: "audit", into: &container)
+        case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
+        }
+    }
+
+    private func encode<Value: Encodable>(
+        _ value: Value, as type: String, into container: inout KeyedEncodingContainer<CodingKeys>
+    ) throws {
+        try container.encode(type, forKey: .type)
+        try container.encode(value, forKey: .value)
+    }
+}
+
+extension Desk {
+    /// Every stored record as (key, value), sorted by key: what the `state` column family
+    /// holds for this desk after all the ``ApplyOutcome/changes`` so far were written.
+    public func records() -> [(key: [UInt8], value: [UInt8])] {
+        var all: [StoredRecord] = []
+        all += customers.values.map(StoredRecord.customer)
+        all += conversations.values.map(StoredRecord.conversation)
+        all += messages.values.flatMap { $0.map(StoredRecord.message) }
+        all += staff.values.map(StoredRecord.staff)
+        all += teams.values.map(StoredRecord.team)
+        all += cannedResponses.values.map(StoredRecord.cannedResponse)
+        all += audit.elements.map(StoredRecord.audit)
+        all += idempotency.entries.values.map(StoredRecord.idempotency)
+        return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Loads a desk from its stored records (the restart path). Keys without the desk's
+    /// prefix are skipped, so the caller may pass a whole column family.
+    public init(records: some Sequence<(key: [UInt8], value: [UInt8])>, limits: DeskLimits = .standard) throws(DeskDecodingError) {
+        self.init(limits: limits)
+        var auditEntries: [AuditEntry] = []
+        var idempotencyEntries: [IdempotencyEntry] = []
+        for (key, value) in records where RecordKey.isDeskKey(key) {
+            let record = try StoredRecord.decode(value)
+            guard record.key == key else { throw .malformed("record stored under the wrong key") }
+            switch record {
+            case .customer(let customer): customers[customer.id] = customer
+            case .conversation(let conversation): conversations[conversation.id] = conversation
+            case .message(let message): messages[message.conversationID, default: []].append(message)
+            case .staff(let user): staff[user.id] = user
+            case .team(let team): teams[team.id] = team
+            case .cannedResponse(let response): cannedResponses[response.id] = response
+            case .audit(let entry): auditEntries.append(entry)
+            case .idempotency(let entry): idempotencyEntries.append(entry)
+            }
+        }
+        audit = FIFO(auditEntries.sorted { $0.index < $1.index })
+        idempotency = IdempotencyTable(entries: idempotencyEntries)
+        try rebuildDerivedState()
+    }
+
+    /// Rebuilds the lookup indexes and checks what apply guarantees: gapless message seqs
+    /// that match each conversation, and references to existing entities.
+    private mutating func rebuildDerivedState() throws(DeskDecodingError) {
+        for customer in customers.values { indexExternalIDs(of: customer) }
+        for user in staff.values { staffIDByEmail[user.email] = user.id }
+        for (conversationID, list) in messages {
+            let sorted = list.sorted { $0.seq < $1.seq }
+            guard let conversation = conversations[conversationID],
+                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.seq }),
+                UInt64(sorted.count) == conversation.lastMessageSeq
+            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
+            messages[conversationID] = sorted
+            for message in sorted { conversationIDByMessageID[message.id] = conversationID }
+        }
+        for conversation in conversations.values {
+            guard customers[conversation.customerID] != nil else {
+                throw .malformed("conversation \(conversation.id) names a missing customer")
+            }
+            guard conversation.lastMessageSeq == 0 || messages[conversation.id] != nil else {
+                throw .malformed("messages of conversation \(conversation.id) are missing")
+            }
+        }
+    }
+
+    /// The whole state as bytes, identical on every replica that applied the same commands:
+    /// the magic `SDS1`, then each record (sorted by key) as a 4-byte big-endian key length,
+    /// the key, a 4-byte big-endian value length and the value.
+    public func snapshotData() -> [UInt8] {
+        var bytes = Self.snapshotMagic
+        for record in records() {
+            Self.appendLengthPrefixed(record.key, to: &bytes)
+            Self.appendLengthPrefixed(record.value, to: &bytes)
+        }
+        return bytes
+    }
+
+    /// Restores a desk from ``snapshotData()``.
+    public init(snapshot: [UInt8], limits: DeskLimits = .standard) throws(DeskDecodingError) {
+        guard snapshot.starts(with: Self.snapshotMagic) else { throw .malformed("not a desk snapshot") }
+        var reader = SnapshotReader(bytes: snapshot, offset: Self.snapshotMagic.count)
+        var records: [(key: [UInt8], value: [UInt8])] = []
+        while !reader.isAtEnd {
+            records.append((key: try reader.readLengthPrefixed(), value: try reader.readLengthPrefixed()))
+        }
+        try self.init(records: records, limits: limits)
+    }
+
+    private static let snapshotMagic = Array("SDS1".utf8)
+
+    private static func appendLengthPrefixed(_ field: [UInt8], to bytes: inout [UInt8]) {
+        let length = UInt32(field.count)
+        bytes += [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
+        bytes += field
+    }
+}
+
+/// Reads the length-prefixed fields of a snapshot, failing on truncation.
+private struct SnapshotReader {
+    let bytes: [UInt8]
+    var offset: Int
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func readLengthPrefixed() throws(DeskDecodingError) -> [UInt8] {
+        guard bytes.count - offset >= 4 else { throw .malformed("truncated snapshot") }
+        let length = bytes[offset..<offset + 4].reduce(0) { Int($0) << 8 | Int($1) }
+        offset += 4
+        guard bytes.count - offset >= length else { throw .malformed("truncated snapshot") }
+        defer { offset += length }
+        return Array(bytes[offset..<offset + length])
+    }
+}

@@ -1,0 +1,158 @@
+import Testing
+@testable import ServiceDesk
+
+/// SplitMix64: a tiny seeded generator, so a failing seed reproduces exactly.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
+
+/// Random commands over a small id space, so that many succeed and many collide or fail.
+struct CommandGenerator {
+    var random: SeededRandom
+    var time: Int64 = 1_700_000_000_000
+
+    init(seed: UInt64) {
+        random = SeededRandom(state: seed)
+    }
+
+    mutating func next() -> Command {
+        time += Int64.random(in: 0...5_000, using: &random)
+        let key = Bool.random(using: &random) ? "key-\(Int.random(in: 0..<40, using: &random))" : nil
+        return Command(time: Timestamp(millisecondsSinceEpoch: time), actor: actor(), idempotencyKey: key, action: action())
+    }
+
+    private mutating func pick(_ prefix: String, _ count: Int) -> String { "\(prefix)\(Int.random(in: 0..<count, using: &random))" }
+
+    private mutating func actor() -> Actor {
+        switch Int.random(in: 0..<5, using: &random) {
+        case 0: .adminToken
+        case 1: .system
+        case 2: .customer(id: pick("c", 6))
+        default: .staff(id: pick("s", 5), role: .agent)
+        }
+    }
+
+    private mutating func action() -> Command.Action {
+        switch Int.random(in: 0..<13, using: &random) {
+        case 0: .createCustomer(CreateCustomer(id: pick("c", 6), name: pick("Name ", 9), externalIDs: [.wechat: pick("wx", 8)]))
+        case 1: .updateCustomer(UpdateCustomer(customerID: pick("c", 6), email: Bool.random(using: &random) ? .set(pick("e", 5) + "@x.com") : .clear, attributes: ["plan": pick("p", 3)]))
+        case 2, 3:
+            .createConversation(CreateConversation(
+                id: pick("v", 12), customer: .external(channel: .wechat, externalID: pick("wx", 8), newCustomerID: pick("c", 6), name: "New"),
+                channel: .wechat, tags: [pick("tag", 4)]))
+        case 4: .updateConversation(UpdateConversation(conversationID: pick("v", 12), status: ConversationStatus.allCases.randomElement(using: &random), assigneeID: .set(pick("s", 5))))
+        case 5, 6, 7:
+            .postMessage(PostMessage(conversationID: pick("v", 12), messageID: pick("m", 400), text: pick("text ", 100), internal: Int.random(in: 0..<4, using: &random) == 0))
+        case 8: .createStaff(CreateStaff(id: pick("s", 5), email: pick("s", 7) + "@x.com", name: "Staff", role: StaffRole.allCases.randomElement(using: &random)!, passwordHash: "h", teamIDs: [pick("t", 2)]))
+        case 9: .setStaffStatus(SetStaffStatus(staffID: pick("s", 5), status: PresenceStatus.allCases.randomElement(using: &random)!))
+        case 10: .createTeam(CreateTeam(id: pick("t", 2), name: "Team"))
+        case 11: .createCannedResponse(CreateCannedResponse(id: pick("r", 4), title: "R", text: "text", shortcut: pick("/s", 5)))
+        default: .deleteCannedResponse(DeleteCannedResponse(cannedResponseID: pick("r", 4)))
+        }
+    }
+}
+
+/// A stand-in for the `state` column family: applies each outcome's changes.
+struct RecordStore {
+    var records: [[UInt8]: [UInt8]] = [:]
+
+    mutating func write(_ changes: [RecordChange]) {
+        for change in changes { records[change.key] = change.value }
+    }
+
+    var sorted: [(key: [UInt8], value: [UInt8])] {
+        records.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { (key: $0.key, value: $0.value) }
+    }
+}
+
+@Suite struct DeterminismTests {
+    private func smallLimits() -> DeskLimits {
+        var limits = DeskLimits()
+        limits.idempotencyEntriesMax = 15
+        limits.idempotencyWindowIndexes = 300
+        limits.auditEntriesMax = 40
+        return limits
+    }
+
+    @Test(arguments: [1, 2, 3, 42, 2_024] as [UInt64])
+    func sameCommandsGiveIdenticalSnapshots(seed: UInt64) {
+        var generator = CommandGenerator(seed: seed)
+        var first = Desk(limits: smallLimits())
+        var second = Desk(limits: smallLimits())
+        var accepted = 0
+        for index in 1...1_500 as ClosedRange<UInt64> {
+            let bytes = generator.next().encoded()
+            let outcome = first.apply(encodedCommand: bytes, index: index)
+            #expect(second.apply(encodedCommand: bytes, index: index) == outcome)
+            if case .success = outcome.result, !outcome.replayed { accepted += 1 }
+        }
+        #expect(first.snapshotData() == second.snapshotData())
+        #expect(accepted > 200, "the generator must exercise the accepting paths")
+    }
+
+    @Test(arguments: [7, 99] as [UInt64])
+    func recordChangesDescribeExactlyTheStoredRecords(seed: UInt64) throws {
+        var generator = CommandGenerator(seed: seed)
+        var desk = Desk(limits: smallLimits())
+        var store = RecordStore()
+        for index in 1...1_500 as ClosedRange<UInt64> {
+            store.write(desk.apply(generator.next(), index: index).changes)
+            if index.isMultiple(of: 250) {
+                #expect(store.sorted.map(\.key) == desk.records().map(\.key))
+                #expect(store.sorted.map(\.value) == desk.records().map(\.value))
+            }
+        }
+        let reloaded = try Desk(records: store.sorted, limits: smallLimits())
+        #expect(reloaded.snapshotData() == desk.snapshotData())
+        #expect(reloaded == desk)
+    }
+
+    @Test func restoredDeskBehavesIdentically() throws {
+        var generator = CommandGenerator(seed: 5)
+        var original = Desk(limits: smallLimits())
+        for index in 1...800 as ClosedRange<UInt64> { _ = original.apply(generator.next(), index: index) }
+        var restored = try Desk(snapshot: original.snapshotData(), limits: smallLimits())
+        #expect(restored.snapshotData() == original.snapshotData())
+        var fromRecords = try Desk(records: original.records(), limits: smallLimits())
+        for index in 801...1_600 as ClosedRange<UInt64> {
+            let command = generator.next()
+            let expected = original.apply(command, index: index)
+            #expect(restored.apply(command, index: index) == expected)
+            #expect(fromRecords.apply(command, index: index) == expected)
+        }
+        #expect(restored.snapshotData() == original.snapshotData())
+        #expect(fromRecords.snapshotData() == original.snapshotData())
+    }
+
+    @Test func messageSeqsStayGaplessUnderRandomLoad() {
+        var generator = CommandGenerator(seed: 11)
+        var desk = Desk(limits: smallLimits())
+        for index in 1...2_000 as ClosedRange<UInt64> { _ = desk.apply(generator.next(), index: index) }
+        let conversations = desk.conversations(matching: ConversationFilter(), limit: 500).items
+        #expect(!conversations.isEmpty)
+        for conversation in conversations {
+            let list = desk.messages(conversationID: conversation.id, limit: 500)
+            #expect(list.map(\.seq) == Array(0..<UInt64(list.count)).map { $0 + 1 })
+            #expect(UInt64(list.count) == conversation.lastMessageSeq)
+        }
+    }
+
+    @Test func corruptSnapshotsAreRejected() {
+        let desk = Harness.populated().desk
+        var bytes = desk.snapshotData()
+        bytes.removeLast()
+        #expect(throws: DeskDecodingError.self) { try Desk(snapshot: bytes) }
+        #expect(throws: DeskDecodingError.self) { try Desk(snapshot: Array("nope".utf8)) }
+        var records = desk.records()
+        records.removeAll { String(decoding: $0.key, as: UTF8.self).hasPrefix("sd/customer/") }
+        #expect(throws: DeskDecodingError.self) { try Desk(records: records) }
+    }
+}

@@ -1,0 +1,89 @@
+import Testing
+@testable import ServiceDesk
+
+@Suite struct IdempotencyTests {
+    private let post = Command.Action.postMessage(PostMessage(conversationID: "v1", messageID: "m1", text: "hi"))
+
+    @Test func retryReturnsFirstResultAndChangesNothing() throws {
+        var harness = Harness.populated()
+        let first = harness.run(Harness.customer, post, key: "k-1")
+        let snapshot = harness.desk.snapshotData()
+        let retry = harness.run(Harness.customer, post, key: "k-1")
+        #expect(retry.replayed && !first.replayed)
+        #expect(retry.result == first.result)
+        #expect(retry.events.isEmpty && retry.changes.isEmpty)
+        #expect(harness.desk.snapshotData() == snapshot)
+        let differentBody = harness.run(
+            Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "again")), key: "k-1")
+        #expect(differentBody.result == first.result, "the key, not the body, identifies the write")
+        #expect(first.changes.contains { String(decoding: $0.key, as: UTF8.self) == "sd/idempotency/customer:c1|k-1" })
+    }
+
+    @Test func keysAreScopedPerActor() throws {
+        var harness = Harness.populated()
+        harness.ok(.system, .createConversation(CreateConversation(id: "v2", customer: .existing(id: "c2"), channel: .web)))
+        harness.ok(Harness.customer, post, key: "same")
+        let other = harness.run(
+            Harness.otherCustomer, .postMessage(PostMessage(conversationID: "v2", messageID: "m2", text: "hi")), key: "same")
+        #expect(!other.replayed)
+        #expect(try other.result.get().message?.conversationID == "v2")
+    }
+
+    @Test func rejectedCommandsAreNotRemembered() {
+        var harness = Harness.populated()
+        harness.rejects(Harness.customer, .postMessage(PostMessage(conversationID: "v9", messageID: "m1", text: "hi")), .notFound, key: "k")
+        #expect(harness.desk.idempotencyEntryCount == 0)
+        harness.ok(Harness.customer, post, key: "k")
+    }
+
+    @Test func keysExpireAfterTheWindow() throws {
+        var limits = DeskLimits()
+        limits.idempotencyWindowIndexes = 100
+        var harness = Harness.populated(limits: limits)
+        harness.ok(Harness.customer, post, key: "k")
+        let keyIndex = harness.index
+        harness.index = keyIndex + 98
+        #expect(harness.run(Harness.customer, post, key: "k").replayed, "still inside the window")
+        let expired = harness.run(Harness.customer, post, key: "k")
+        #expect(!expired.replayed)
+        #expect(expired.result == .failure(CommandError(.conflict, "message m1 already exists")))
+        let fresh = harness.run(
+            Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "hi")), key: "k")
+        #expect(!fresh.replayed)
+        #expect(try fresh.result.get().message?.id == "m2")
+        #expect(harness.run(Harness.customer, post, key: "k").result == fresh.result)
+        #expect(harness.desk.idempotencyEntryCount == 1)
+    }
+
+    @Test func expiredEntriesAreDeletedFromTheRecords() {
+        var limits = DeskLimits()
+        limits.idempotencyWindowIndexes = 10
+        var harness = Harness.populated(limits: limits)
+        harness.ok(Harness.customer, post, key: "old")
+        harness.index += 20
+        let later = harness.run(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "hi")), key: "new")
+        #expect(later.changes.contains(RecordChange(key: Array("sd/idempotency/customer:c1|old".utf8), value: nil)))
+        #expect(harness.desk.idempotencyEntryCount == 1)
+    }
+
+    @Test func tableNeverExceedsItsBoundAndEvictsOldestFirst() {
+        var limits = DeskLimits()
+        limits.idempotencyEntriesMax = 3
+        var harness = Harness.populated(limits: limits)
+        for number in 1...5 {
+            harness.ok(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m\(number)", text: "hi")), key: "k\(number)")
+            #expect(harness.desk.idempotencyEntryCount == min(number, 3))
+        }
+        #expect(!harness.run(Harness.customer, post, key: "k2").replayed, "k2 was evicted")
+        #expect(harness.run(Harness.customer, post, key: "k3").replayed)
+    }
+
+    @Test func tableSurvivesSnapshotAndRecords() throws {
+        var harness = Harness.populated()
+        let first = harness.run(Harness.customer, post, key: "k")
+        harness.desk = try Desk(snapshot: harness.desk.snapshotData())
+        #expect(harness.run(Harness.customer, post, key: "k").result == first.result)
+        harness.desk = try Desk(records: harness.desk.records())
+        #expect(harness.run(Harness.customer, post, key: "k").replayed)
+    }
+}

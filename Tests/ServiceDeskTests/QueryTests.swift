@@ -1,0 +1,73 @@
+import Testing
+@testable import ServiceDesk
+
+@Suite struct QueryTests {
+    /// Ten conversations: even ones on the web and assigned to a1, odd ones on email and unassigned.
+    private func deskWithConversations() -> Harness {
+        var harness = Harness.populated()
+        for number in 0..<10 {
+            let customer = number < 5 ? "c1" : "c2"
+            harness.ok(.system, .createConversation(CreateConversation(
+                id: "q\(number)", customer: .existing(id: customer), channel: number.isMultiple(of: 2) ? .web : .email, queue: "sales")))
+            if number.isMultiple(of: 2) {
+                harness.ok(.system, .updateConversation(UpdateConversation(conversationID: "q\(number)", assigneeID: .set("a1"))))
+            }
+        }
+        return harness
+    }
+
+    @Test func filtersAndNewestFirstOrder() {
+        let desk = deskWithConversations().desk
+        let web = desk.conversations(matching: ConversationFilter(channel: .web), limit: 50).items.map(\.id)
+        #expect(web == ["q8", "q6", "q4", "q2", "q0"])
+        let mine = desk.conversations(matching: ConversationFilter(assignee: .staff(id: "a1"), customerID: "c2"), limit: 50)
+        #expect(mine.items.map(\.id) == ["q8", "q6"] && mine.nextCursor == nil)
+        let unassigned = desk.conversations(matching: ConversationFilter(status: .open, assignee: .unassigned, queue: "sales"), limit: 50)
+        #expect(unassigned.items.map(\.id) == ["q9", "q7", "q5", "q3", "q1"])
+        #expect(desk.conversations(matching: ConversationFilter(status: .closed), limit: 50).items.isEmpty)
+        #expect(desk.conversations(matching: ConversationFilter(teamID: "t1"), limit: 50).items.isEmpty)
+    }
+
+    @Test func pagingVisitsEveryConversationOnce() {
+        let desk = deskWithConversations().desk
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = desk.conversations(matching: ConversationFilter(), limit: 3, after: cursor)
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == ["q9", "q8", "q7", "q6", "q5", "q4", "q3", "q2", "q1", "q0", "v1"])
+    }
+
+    @Test func customerAndAuditPages() {
+        var harness = deskWithConversations()
+        let first = harness.desk.customers(limit: 1)
+        #expect(first.items.map(\.id) == ["c1"] && first.nextCursor == "c1")
+        #expect(harness.desk.customers(limit: 5, after: "c1").items.map(\.id) == ["c2"])
+        harness.ok(Harness.admin, .createTeam(CreateTeam(id: "t2", name: "T")))
+        let audit = harness.desk.auditLog(afterIndex: 3, limit: 2)
+        #expect(audit.map(\.index) == [4, 5])
+        #expect(harness.desk.auditLog(limit: 1_000).last?.action == "team.create")
+    }
+
+    @Test func auditLogIsBounded() {
+        var limits = DeskLimits()
+        limits.auditEntriesMax = 3
+        var harness = Harness.populated(limits: limits)
+        #expect(harness.desk.auditLog(limit: 100).map(\.target) == ["sup", "a1", "a2"])
+        let outcome = harness.run(Harness.admin, .createTeam(CreateTeam(id: "t2", name: "T")))
+        #expect(outcome.changes.contains(RecordChange(key: Array("sd/audit/00000000000000000003".utf8), value: nil)))
+        #expect(harness.desk.auditLog(limit: 100).map(\.target) == ["a1", "a2", "t2"])
+    }
+
+    @Test func pageSizeIsClamped() {
+        var limits = DeskLimits()
+        limits.pageSizeMax = 4
+        var harness = Harness.populated(limits: limits)
+        for number in 1...6 { harness.ok(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m\(number)", text: "x"))) }
+        #expect(harness.desk.messages(conversationID: "v1", limit: 100).count == 4)
+        #expect(harness.desk.messages(conversationID: "v1", limit: 0).count == 1)
+        #expect(harness.desk.messages(conversationID: "nope", limit: 10).isEmpty)
+    }
+}

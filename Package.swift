@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "RaftCore", "Storage", "Transport", "Replica",
+                "RaftCore", "Storage", "Transport", "Replica", "ServiceDesk",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -7,7 +7,7 @@ enum InboxItem: Sendable {
     case message(Message)
     case propose([UInt8], Completion)
     case forwarded(ForwardedProposal)
-    case answer(ForwardedAnswer)
+    case answer(ForwardedAnswer, from: NodeID)
     case read(ReadWaiter)
     case confChange(ConfChange, Completion)
     case transferLeader(NodeID, Completion)
@@ -28,6 +28,7 @@ struct Completion: Sendable {
 /// proposals into one fsync (group commit).
 final class Inbox: Sendable {
     private let items = Mutex<[InboxItem]>([])
+    private let closed = Mutex(false)
     private let wakeup = DispatchSemaphore(value: 0)
     let itemsMax: Int
 
@@ -38,6 +39,7 @@ final class Inbox: Sendable {
     /// Adds an item; returns false if the inbox is full (Raft messages are dropped then, as a
     /// lossy network would; requests are refused with `.overloaded`).
     func push(_ item: InboxItem) -> Bool {
+        guard !closed.withLock({ $0 }) else { return false }
         let (accepted, wasEmpty) = items.withLock { queue -> (Bool, Bool) in
             guard queue.count < itemsMax else { return (false, false) }
             queue.append(item)
@@ -46,6 +48,14 @@ final class Inbox: Sendable {
         // The Raft thread drains everything at each wakeup, so one signal per batch suffices.
         if wasEmpty { wakeup.signal() }
         return accepted
+    }
+
+    /// Why a `push` was refused: the replica stopped, or the inbox is full.
+    var refusal: ReplicaError { closed.withLock { $0 } ? .stopped : .overloaded }
+
+    /// Refuses every later `push`, so nothing waits on a Raft thread that has stopped.
+    func close() {
+        closed.withLock { $0 = true }
     }
 
     /// Pushes control items even when full (stop must always get through).

@@ -16,6 +16,9 @@ public final class Replica: Sendable {
     /// Handed to the Raft thread on `start`; nil afterwards.
     private let pendingCore: Mutex<UncheckedBox<ReplicaCore>?>
     private let finished = DispatchSemaphore(value: 0)
+    private let stopState = Mutex<LifeState>(.created)
+
+    private enum LifeState { case created, running, stopped }
     private let tickNanoseconds: UInt64
 
     /// How a node begins: as one of the founding members, or empty (to be added by the cluster).
@@ -55,6 +58,9 @@ public final class Replica: Sendable {
         if isFresh, case .initialCluster(let members) = bootstrap {
             try writeFoundingSnapshot(store: store, machine: machine, members: members)
         }
+        // Load what is on disk first: a restore below must know every stored record to delete
+        // the ones the snapshot no longer has.
+        try machine.load(from: store.database)
         if store.appliedIndex < store.snapshotMetadata.index {
             var changes = WriteBatch()
             let (directory, application) = try Envelope.decodeSnapshot(store.snapshot().data)
@@ -64,7 +70,6 @@ public final class Replica: Sendable {
                 store.snapshotMetadata.index, confState: store.snapshotMetadata.confState,
                 stateChanges: changes, sync: true)
         }
-        try machine.load(from: store.database)
         guard let bytes = try store.database.get(directoryKey, in: .state) else { return Directory() }
         return try Directory(decoding: bytes)
     }
@@ -87,6 +92,7 @@ public final class Replica: Sendable {
         guard let box = pendingCore.withLock({ core in defer { core = nil }; return core }) else {
             preconditionFailure("a replica starts once")
         }
+        stopState.withLock { $0 = .running }
         let thread = Thread { [self] in
             self.run(box.value)
         }
@@ -94,8 +100,15 @@ public final class Replica: Sendable {
         thread.start()
     }
 
-    /// Stops the Raft thread; waiting requests fail with `.stopped`.
+    /// Stops the Raft thread; waiting requests fail with `.stopped`, and so does every request
+    /// made afterwards. Calling it again (or before `start`) does nothing.
     public func stop() {
+        let running = stopState.withLock { state -> Bool in
+            defer { state = .stopped }
+            return state == .running
+        }
+        inbox.close()
+        guard running else { return }
         inbox.pushAlways(.stop)
         finished.wait()
     }
@@ -106,6 +119,7 @@ public final class Replica: Sendable {
             let items = inbox.drain()
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
                 core.failEverything(with: .stopped)
+                core.fail(items + inbox.drain(), with: .stopped)
                 break
             }
             core.handle(items)
@@ -174,10 +188,12 @@ public final class Replica: Sendable {
 
     public func receive(_ message: Message) { _ = inbox.push(.message(message)) }
     public func receive(_ proposal: ForwardedProposal) { _ = inbox.push(.forwarded(proposal)) }
-    public func receive(_ answer: ForwardedAnswer) { inbox.pushAlways(.answer(answer)) }
+    /// An answer from `peer` to a proposal this node forwarded; ignored unless `peer` is the
+    /// node the proposal went to.
+    public func receive(_ answer: ForwardedAnswer, from peer: NodeID) { _ = inbox.push(.answer(answer, from: peer)) }
     public func reportUnreachable(_ node: NodeID) { _ = inbox.push(.unreachable(node)) }
     public func reportSnapshot(to node: NodeID, failed: Bool) {
-        inbox.pushAlways(.snapshotStatus(node, failed: failed))
+        _ = inbox.push(.snapshotStatus(node, failed: failed))
     }
 
     // MARK: - Plumbing
@@ -185,7 +201,7 @@ public final class Replica: Sendable {
     private func request(_ make: (Completion) -> InboxItem) async throws(ReplicaError) -> [UInt8] {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], ReplicaError>, Never>) in
             let completion = Completion { continuation.resume(returning: $0) }
-            if !inbox.push(make(completion)) { completion.deliver(.failure(.overloaded)) }
+            if !inbox.push(make(completion)) { completion.deliver(.failure(inbox.refusal)) }
         }
         return try result.get()
     }
@@ -198,7 +214,7 @@ public final class Replica: Sendable {
             let waiter = ReadWaiter(
                 serve: { core in continuation.resume(returning: .success(body(core.machine))) },
                 fail: { continuation.resume(returning: .failure($0)) })
-            if !inbox.push(make(waiter)) { waiter.fail(.overloaded) }
+            if !inbox.push(make(waiter)) { waiter.fail(inbox.refusal) }
         }
         return try result.get()
     }

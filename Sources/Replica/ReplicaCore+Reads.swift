@@ -20,14 +20,14 @@ extension ReplicaCore {
 
     func readIndexConfirmed(_ readState: ReadState) {
         guard let waiter = readsAwaitingIndex.removeValue(forKey: readState.context) else { return }
-        readsAwaitingApply.append((readState.index, waiter))
+        readsAwaitingApply.append((readState.index, deadline(), waiter))
     }
 
     /// Serves every read whose read index is applied now.
     func serveAppliedReads() {
         guard !readsAwaitingApply.isEmpty else { return }
         let applied = raft.status().applied
-        var waiting: [(index: LogIndex, waiter: ReadWaiter)] = []
+        var waiting: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
         for read in readsAwaitingApply {
             if read.index <= applied {
                 read.waiter.serve(self)
@@ -38,11 +38,33 @@ extension ReplicaCore {
         readsAwaitingApply = waiting
     }
 
+    /// A read whose index is confirmed but not applied in time (this node is cut off from the
+    /// leader) fails rather than hang.
+    func expireAppliedReads(now current: UInt64) {
+        guard readsAwaitingApply.contains(where: { $0.deadline <= current }) else { return }
+        for read in readsAwaitingApply where read.deadline <= current { read.waiter.fail(.timedOut) }
+        readsAwaitingApply.removeAll { $0.deadline <= current }
+    }
+
+    /// Fails the requests in `items` that never reached a waiter table (the replica stops).
+    func fail(_ items: [InboxItem], with error: ReplicaError) {
+        for item in items {
+            switch item {
+            case .propose(_, let completion), .confChange(_, let completion), .transferLeader(_, let completion):
+                completion.deliver(.failure(error))
+            case .read(let waiter):
+                waiter.fail(error)
+            default:
+                break
+            }
+        }
+    }
+
     /// Fails everything still waiting; used when the replica stops.
     func failEverything(with error: ReplicaError) {
         for waiter in waiters.values { waiter.completion.deliver(.failure(error)) }
         waiters = [:]
-        for completion in forwards.values { completion.deliver(.failure(error)) }
+        for forward in forwards.values { forward.completion.deliver(.failure(error)) }
         forwards = [:]
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]

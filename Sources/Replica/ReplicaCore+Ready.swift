@@ -95,7 +95,9 @@ extension ReplicaCore {
             case .application(let command)?:
                 return machine.apply(command, index: entry.index, changes: &changes)
             case .announce(let node, let addresses)?:
-                if raft.confState.contains(node) || directory.members[node] != nil {
+                // Decided from the directory alone (which applies conf changes entry by entry),
+                // never from RaftCore's membership, which changes only between Readys.
+                if directory.members[node] != nil {
                     directory.set(node, addresses)
                     directoryChanged = true
                 }
@@ -133,11 +135,11 @@ extension ReplicaCore {
 
     private func leadershipChanged(_ soft: SoftState) {
         guard soft.role != .leader else { return }
-        // Reads waiting for this node's leadership confirmation will never get it.
-        for (context, waiter) in readsAwaitingIndex where soft.leader == noNode {
-            readsAwaitingIndex[context] = nil
-            waiter.fail(.notLeader(leaderHint: noNode))
-        }
+        // Reads waiting for a leader's confirmation will not get it from a leader that changed
+        // (RaftCore drops them): fail them now so that callers retry at once.
+        let hint = soft.leader
+        for waiter in readsAwaitingIndex.values { waiter.fail(.notLeader(leaderHint: hint)) }
+        readsAwaitingIndex = [:]
     }
 
     /// Snapshots the state machine every `snapshotEntriesInterval` applied entries and

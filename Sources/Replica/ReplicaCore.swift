@@ -27,13 +27,16 @@ public final class ReplicaCore {
     var status: ReplicaStatus
 
     var waiters: [LogIndex: ProposalWaiter] = [:]
-    var forwards: [UInt64: Completion] = [:]
+    /// Forwarded proposals by request id, with the leader each was sent to.
+    var forwards: [UInt64: (completion: Completion, leader: NodeID)] = [:]
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
-    var readsAwaitingApply: [(index: LogIndex, waiter: ReadWaiter)] = []
+    var readsAwaitingApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
     /// Deadlines in arrival order (they all use the same timeout, so the order is sorted).
     var expiries: [(deadline: UInt64, key: ExpiryKey)] = []
     var expiriesHead = 0
-    var nextRequestID: UInt64 = 1
+    /// Starts at a random value so that ids of a restarted process never match requests a
+    /// peer still holds from before the restart.
+    var nextRequestID = UInt64.random(in: 1...(UInt64.max >> 1))
     var lastSnapshotIndex: LogIndex
     var ticksSinceAnnounce = ReplicaCore.announceIntervalTicks
     static let announceIntervalTicks = 20
@@ -82,7 +85,7 @@ public final class ReplicaCore {
             case .propose(let data, let completion):
                 proposals.append((Envelope.encode(.application(data)), completion))
             case .forwarded(let proposal): acceptForwarded(proposal, into: &proposals)
-            case .answer(let answer): deliverAnswer(answer)
+            case .answer(let answer, let peer): deliverAnswer(answer, from: peer)
             case .read(let completion): startRead(completion)
             case .confChange(let change, let completion): proposeConfChange(change, completion)
             case .transferLeader(let target, let completion): transferLeader(to: target, completion)
@@ -114,6 +117,8 @@ public final class ReplicaCore {
     }
 
     func register(index: LogIndex, completion: Completion) {
+        // A waiter left at this index by an earlier term lost its entry to a new leader.
+        if let replaced = waiters[index] { fail([replaced.completion], with: .dropped) }
         waiters[index] = ProposalWaiter(term: raft.term, completion: completion)
         expiries.append((deadline(), .proposal(index, raft.term)))
     }
@@ -126,7 +131,7 @@ public final class ReplicaCore {
             return
         }
         let requestID = makeRequestID()
-        forwards[requestID] = completion
+        forwards[requestID] = (completion, raft.leader)
         expiries.append((deadline(), .forward(requestID)))
         network.forward(ForwardedProposal(
             requestID: requestID, origin: config.nodeID, leader: raft.leader, data: data))
@@ -153,8 +158,10 @@ public final class ReplicaCore {
         proposals.append((proposal.data, completion))
     }
 
-    private func deliverAnswer(_ answer: ForwardedAnswer) {
-        guard let completion = forwards.removeValue(forKey: answer.requestID) else { return }
+    private func deliverAnswer(_ answer: ForwardedAnswer, from peer: NodeID) {
+        guard answer.origin == config.nodeID, forwards[answer.requestID]?.leader == peer,
+            let completion = forwards.removeValue(forKey: answer.requestID)?.completion
+        else { return }
         switch answer.outcome {
         case .applied(let result):
             completion.deliver(.success(result))
@@ -221,6 +228,7 @@ public final class ReplicaCore {
 
     func expireDeadlines() {
         let current = now
+        expireAppliedReads(now: current)
         while expiriesHead < expiries.count, expiries[expiriesHead].deadline <= current {
             expire(expiries[expiriesHead].key)
             expiriesHead += 1
@@ -238,8 +246,8 @@ public final class ReplicaCore {
             waiters[index] = nil
             fail([waiter.completion], with: .timedOut)
         case .forward(let requestID):
-            guard let completion = forwards.removeValue(forKey: requestID) else { return }
-            fail([completion], with: .timedOut)
+            guard let forward = forwards.removeValue(forKey: requestID) else { return }
+            fail([forward.completion], with: .timedOut)
         case .read(let context):
             readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
         }

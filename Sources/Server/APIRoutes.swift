@@ -23,6 +23,7 @@ struct APIRoutes: Sendable {
         api.post("/cluster/leader") { request, _ in try await transferLeader(request) }
         api.get("/registers/:key") { request, context in try await readRegister(request, context) }
         api.put("/registers/:key") { request, context in try await writeRegister(request, context) }
+        addConversationRoutes(to: api)
         return router
     }
 
@@ -162,7 +163,9 @@ struct APIRoutes: Sendable {
         let key = try registerKey(context)
         let stale = request.uri.queryParameters.get("consistency") == "stale"
         let register = try await perform { () async throws -> RegisterStore.Register? in
-            let body: @Sendable (any ReplicatedStateMachine) -> RegisterStore.Register? = { ($0 as? RegisterStore)?.get(key) }
+            let body: @Sendable (any ReplicatedStateMachine) -> RegisterStore.Register? = {
+                ($0 as? NodeStateMachine)?.registers.get(key)
+            }
             return stale ? try await replica.staleRead(body) : try await replica.read(body)
         }
         guard let register else { throw APIError.notFound("register \(key) does not exist") }
@@ -183,7 +186,9 @@ struct APIRoutes: Sendable {
         if let expected = body.expectedVersion {
             command = .compareAndSet(key: key, expectedVersion: expected, value: value)
         }
-        let answer = try await perform { try await replica.propose(RegisterStore.encode(command)) }
+        let answer = try await perform {
+            try await replica.propose(NodeStateMachine.command(.registers, RegisterStore.encode(command)))
+        }
         switch try? RegisterStore.decodeOutcome(answer) {
         case .written(let version)?:
             return try jsonResponse(["key": key, "version": String(version)])

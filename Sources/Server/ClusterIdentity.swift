@@ -47,6 +47,16 @@ struct ClusterIdentity {
         logger.info("data dir \(options.dataDirectory) belongs to cluster \(String(clusterID, radix: 16))")
     }
 
+    /// The URL this node joined through: given now, or remembered from the first start.
+    static func joinURL(options: NodeOptions) throws -> String? {
+        let path = options.dataDirectory + "/join-url"
+        if case .join(let url) = options.membership {
+            try url.write(toFile: path, atomically: true, encoding: .utf8)
+            return url
+        }
+        return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
     /// The peer addresses of the cluster's members as `url` knows them: a joining node must
     /// accept (and reach) its peers before the snapshot that carries the directory arrives.
     static func fetchPeers(url: String, token: String) async throws -> [NodeID: String] {

@@ -36,14 +36,16 @@ public final class ClusterNode: Sendable {
             callbacks: Self.callbacks(replicaBox: replicaBox, liveness: liveness, logger: logger))
         let store = try RaftLogStore(path: options.dataDirectory + "/db")
         let replica = try Replica(
-            config: options.replica, store: store, machine: RegisterStore(),
+            config: options.replica, store: store, machine: NodeStateMachine(),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
         self.replica = replica
         replicaBox.set(replica)
         try identity.persist(in: options, logger: logger)
-        if case .join(let url) = options.membership, replica.status.directory.members.isEmpty {
+        // A node that has not yet received the directory (it joined and has had no snapshot)
+        // asks the cluster it joined for its peers, also after a restart without --join.
+        if replica.status.directory.members.isEmpty, let url = try ClusterIdentity.joinURL(options: options) {
             TransportNetwork(transport: transport).updatePeers(try await ClusterIdentity.fetchPeers(url: url, token: options.adminToken))
         }
     }

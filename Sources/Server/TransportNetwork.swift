@@ -38,7 +38,7 @@ final class TransportNetwork: PeerNetwork {
         case .proposal(let proposal)? where proposal.origin == peer:
             replica.receive(proposal)
         case .answer(let answer)?:
-            replica.receive(answer)
+            replica.receive(answer, from: peer)
         default:
             break
         }

@@ -38,7 +38,7 @@ final class LocalNetwork: Sendable {
         }
 
         func answer(_ answer: ForwardedAnswer) {
-            network.deliver(from: node, to: answer.origin) { $0.receive(answer) }
+            network.deliver(from: node, to: answer.origin) { [node] in $0.receive(answer, from: node) }
         }
 
         func updatePeers(_ addresses: [NodeID: String]) {}

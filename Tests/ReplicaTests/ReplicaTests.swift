@@ -123,3 +123,21 @@ struct ReplicaTests {
         cluster.network.heal()
     }
 }
+
+@Suite struct ReplicaLifecycleTests {
+    @Test func requestsAfterStopFailInsteadOfHanging() async throws {
+        let cluster = try LocalCluster(nodes: [1])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        _ = try await cluster.waitForLeader()
+        let replica = cluster.replicas[1]!
+        replica.stop()
+        replica.stop()
+        await #expect(throws: ReplicaError.stopped) {
+            _ = try await replica.propose(RegisterStore.encode(.put(key: "k", value: [1])))
+        }
+        await #expect(throws: ReplicaError.self) {
+            _ = try await replica.read { _ in 0 }
+        }
+    }
+}

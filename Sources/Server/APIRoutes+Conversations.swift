@@ -1,0 +1,226 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RaftCore
+import Replica
+import ServiceDesk
+
+/// Conversations and messages: the service desk's core endpoints.
+extension APIRoutes {
+    func addConversationRoutes(to api: RouterGroup<BasicRequestContext>) {
+        api.post("/conversations") { request, _ in try await createConversation(request) }
+        api.get("/conversations") { request, _ in try await listConversations(request) }
+        api.get("/conversations/:id") { request, context in try await getConversation(request, context) }
+        api.post("/conversations/:id/messages") { request, context in try await postMessage(request, context) }
+        api.get("/conversations/:id/messages") { request, context in try await listMessages(request, context) }
+    }
+
+    struct CustomerInput: Decodable {
+        var id: String?
+        var externalId: String?
+        var name: String?
+    }
+
+    struct CreateConversationRequest: Decodable {
+        var customer: CustomerInput
+        var channel: Channel
+        var language: String?
+        var subject: String?
+        var priority: Priority?
+        var queue: String?
+        var tags: [String]?
+    }
+
+    private func createConversation(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(CreateConversationRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
+        let customer: CustomerReference
+        if let id = body.customer.id {
+            customer = .existing(id: id)
+        } else if let externalID = body.customer.externalId {
+            customer = .external(
+                channel: body.channel, externalID: externalID, newCustomerID: Self.newID(),
+                name: body.customer.name ?? externalID)
+        } else {
+            throw APIError.badRequest("customer needs an id or an externalId")
+        }
+        let action = Command.Action.createConversation(CreateConversation(
+            id: Self.newID(), customer: customer, channel: body.channel, subject: body.subject ?? "",
+            language: body.language, priority: body.priority ?? .normal, queue: body.queue, tags: body.tags ?? []))
+        return try await propose(action, actor: .adminToken, request: request, status: .created)
+    }
+
+    struct AuthorInput: Decodable {
+        var type: AuthorType
+        var id: String?
+    }
+
+    struct PostMessageRequest: Decodable {
+        var author: AuthorInput
+        var text: String
+        var `internal`: Bool?
+        var attachments: [Attachment]?
+    }
+
+    private func postMessage(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let conversationID = try pathID(context)
+        let body = try await decodeBody(PostMessageRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
+        let actor = try await author(body.author, conversationID: conversationID)
+        let action = Command.Action.postMessage(PostMessage(
+            conversationID: conversationID, messageID: Self.newID(), text: body.text,
+            attachments: body.attachments ?? [], internal: body.internal ?? false,
+            botName: body.author.type == .bot ? (body.author.id ?? "bot") : nil))
+        return try await propose(action, actor: actor, request: request, status: .created)
+    }
+
+    /// The admin token may speak for anyone in a conversation (as channel integrations do):
+    /// the author named in the body becomes the command's actor.
+    private func author(_ author: AuthorInput, conversationID: String) async throws -> Actor {
+        switch author.type {
+        case .customer:
+            let customerID = try await perform {
+                try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.conversation(id: conversationID)?.customerID }
+            }
+            guard let customerID else { throw APIError.notFound("conversation \(conversationID) does not exist") }
+            return .customer(id: customerID)
+        case .agent:
+            guard let id = author.id else { throw APIError.badRequest("an agent author needs an id") }
+            return .staff(id: id, role: .agent)
+        case .bot, .system:
+            return .system
+        }
+    }
+
+    private func getConversation(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try pathID(context)
+        let conversation = try await query(request) { $0.conversation(id: id) }
+        guard let conversation else { throw APIError.notFound("conversation \(id) does not exist") }
+        return try jsonResponse(conversation)
+    }
+
+    private func listConversations(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        var filter = ConversationFilter()
+        if let status = parameters.get("status") {
+            guard let value = ConversationStatus(rawValue: status) else { throw APIError.badRequest("unknown status \(status)") }
+            filter.status = value
+        }
+        if let assignee = parameters.get("assignee") {
+            filter.assignee = assignee == "none" ? .unassigned : .staff(id: assignee)
+        }
+        filter.queue = parameters.get("queue")
+        filter.customerID = parameters.get("customer")
+        let limit = parameters.get("limit").flatMap(Int.init) ?? 50
+        let cursor = parameters.get("cursor")
+        let chosen = filter
+        let page = try await query(request) { $0.conversations(matching: chosen, limit: limit, after: cursor) }
+        return try jsonResponse(ItemsPage(items: page.items, nextCursor: page.nextCursor))
+    }
+
+    private func listMessages(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try pathID(context)
+        let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
+        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+        let messages = try await query(request) { desk -> [ServiceDesk.Message]? in
+            desk.conversation(id: id) == nil ? nil : desk.messages(conversationID: id, afterSeq: after, limit: limit)
+        }
+        guard let messages else { throw APIError.notFound("conversation \(id) does not exist") }
+        return try jsonResponse(ItemsPage(items: messages, nextCursor: nil))
+    }
+
+    struct ItemsPage<Item: Encodable>: Encodable {
+        var items: [Item]
+        var nextCursor: String?
+    }
+
+    // MARK: - Plumbing
+
+    /// Reads the desk: linearizable by default, `?consistency=stale` for this node's view.
+    func query<Value: Sendable>(_ request: Request, _ body: @escaping @Sendable (Desk) -> Value) async throws -> Value {
+        let stale = request.uri.queryParameters.get("consistency") == "stale"
+        let read: @Sendable (any ReplicatedStateMachine) -> Value? = { machine in
+            (machine as? NodeStateMachine).map { body($0.desk) }
+        }
+        let value = try await perform { stale ? try await replica.staleRead(read) : try await replica.read(read) }
+        guard let value else { throw APIError(.internalServerError, code: "internal", message: "the desk is not loaded") }
+        return value
+    }
+
+    /// Proposes a desk command stamped with this node's clock and the request's idempotency key,
+    /// and answers with the applied result or the domain's error.
+    func propose(_ action: Command.Action, actor: Actor, request: Request, status: HTTPResponse.Status) async throws -> Response {
+        let key = request.headers[.idempotencyKey]
+        if let key, key.isEmpty || key.utf8.count > 200 {
+            throw APIError.badRequest("Idempotency-Key must be 1 to 200 characters")
+        }
+        let time = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+        let command = Command(time: time, actor: actor, idempotencyKey: key, action: action)
+        let answer = try await perform {
+            try await replica.propose(NodeStateMachine.command(.desk, command.encoded()))
+        }
+        let reply = try DeskReply.decode(answer)
+        switch reply.result {
+        case .success(let result):
+            return try jsonResponse(ResultView(result), status: reply.replayed ? .ok : status)
+        case .failure(let error):
+            throw APIError(error)
+        }
+    }
+
+    private func pathID(_ context: BasicRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.count <= 128 else {
+            throw APIError.badRequest("ids are 1 to 128 characters")
+        }
+        return id
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased() }
+}
+
+/// A desk result as the API shows it: the entity itself (a conversation with its customer).
+struct ResultView: Encodable {
+    let result: DeskResult
+
+    init(_ result: DeskResult) { self.result = result }
+
+    func encode(to encoder: any Encoder) throws {
+        switch result {
+        case .customer(let customer): try customer.encode(to: encoder)
+        case .conversation(let conversation, let customer):
+            try ConversationView(conversation: conversation, customer: customer).encode(to: encoder)
+        case .message(let message): try message.encode(to: encoder)
+        case .staff(let user): try user.redacted.encode(to: encoder)
+        case .team(let team): try team.encode(to: encoder)
+        case .cannedResponse(let response): try response.encode(to: encoder)
+        case .cannedResponseDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
+        }
+    }
+
+    struct ConversationView: Encodable {
+        let conversation: Conversation
+        let customer: Customer
+
+        func encode(to encoder: any Encoder) throws {
+            try conversation.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(customer, forKey: .customer)
+        }
+
+        enum Key: String, CodingKey { case customer }
+    }
+}
+
+extension APIError {
+    /// The domain's refusal, with the status that matches its kind.
+    init(_ error: CommandError) {
+        switch error.code {
+        case .invalid: self.init(.badRequest, code: "invalid", message: error.message)
+        case .forbidden: self.init(.forbidden, code: "forbidden", message: error.message)
+        case .notFound: self.init(.notFound, code: "not_found", message: error.message)
+        case .conflict: self.init(.conflict, code: "conflict", message: error.message)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}

@@ -1,0 +1,84 @@
+import RaftCore
+import Replica
+import ServiceDesk
+import Storage
+
+/// The state machine every node replicates: the service desk and the register store side by
+/// side. A command's first byte says which one it is for, so both share one log and one
+/// applied index.
+final class NodeStateMachine: ReplicatedStateMachine {
+    enum Part: UInt8 {
+        case registers = 1
+        case desk = 2
+    }
+
+    let registers = RegisterStore()
+    private(set) var desk = Desk()
+
+    static func command(_ part: Part, _ body: [UInt8]) -> [UInt8] {
+        [part.rawValue] + body
+    }
+
+    func apply(_ data: [UInt8], index: LogIndex, changes: inout WriteBatch) -> [UInt8] {
+        switch data.first.flatMap(Part.init(rawValue:)) {
+        case .registers?:
+            return registers.apply(Array(data.dropFirst()), index: index, changes: &changes)
+        case .desk?:
+            let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
+            write(outcome.changes, into: &changes)
+            return DeskReply(outcome).encoded()
+        case nil:
+            // Every node answers an unknown part the same way, so state stays identical.
+            return []
+        }
+    }
+
+    private func write(_ records: [RecordChange], into changes: inout WriteBatch) {
+        for record in records {
+            if let value = record.value {
+                changes.put(record.key, value, in: .state)
+            } else {
+                changes.delete(record.key, in: .state)
+            }
+        }
+    }
+
+    /// `registers(4) length-prefixed` then the desk's snapshot.
+    func snapshotData() throws -> [UInt8] {
+        let registerBytes = try registers.snapshotData()
+        var bytes = withUnsafeBytes(of: UInt32(registerBytes.count).bigEndian) { Array($0) }
+        bytes += registerBytes
+        bytes += desk.snapshotData()
+        return bytes
+    }
+
+    func restore(fromSnapshot data: [UInt8], changes: inout WriteBatch) throws {
+        guard data.count >= 4 else {
+            // The founding snapshot of a cluster holds no state at all.
+            try registers.restore(fromSnapshot: [], changes: &changes)
+            try replaceDesk(with: Desk(), changes: &changes)
+            return
+        }
+        let registerCount = Int(data[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard data.count >= 4 + registerCount else { throw EnvelopeError.truncated }
+        try registers.restore(fromSnapshot: Array(data[4..<(4 + registerCount)]), changes: &changes)
+        try replaceDesk(with: Desk(snapshot: Array(data[(4 + registerCount)...])), changes: &changes)
+    }
+
+    /// Swaps in a restored desk, deleting stored records the new state does not have.
+    private func replaceDesk(with restored: Desk, changes: inout WriteBatch) throws {
+        let fresh = restored.records()
+        let keep = Set(fresh.map(\.key))
+        for old in desk.records() where !keep.contains(old.key) {
+            changes.delete(old.key, in: .state)
+        }
+        for record in fresh { changes.put(record.key, record.value, in: .state) }
+        desk = restored
+    }
+
+    func load(from database: Database) throws {
+        try registers.load(from: database)
+        let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
+        desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
+    }
+}

@@ -1,0 +1,67 @@
+"""The service desk API over real nodes: conversations and messages written through any node,
+read back identically everywhere, with idempotent retries and clear errors."""
+import uuid
+
+import requests
+
+
+def post(cluster, node, path, body, key=None):
+    headers = dict(cluster.headers)
+    if key:
+        headers["Idempotency-Key"] = key
+    return requests.post(node.url + path, json=body, headers=headers, timeout=5)
+
+
+def test_conversation_written_anywhere_reads_the_same_everywhere(cluster_factory):
+    cluster = cluster_factory().start()
+    first, second, third = cluster.nodes[1], cluster.nodes[2], cluster.nodes[3]
+    created = post(cluster, first, "/v1/conversations",
+                   {"customer": {"externalId": "visitor-7", "name": "Ada"}, "channel": "web",
+                    "language": "en", "subject": "Order status"})
+    assert created.status_code == 201, created.text
+    conversation = created.json()
+    assert conversation["customer"]["name"] == "Ada" and conversation["status"] == "open"
+    texts = []
+    for index in range(12):
+        node = [first, second, third][index % 3]
+        author = {"type": "customer"} if index % 2 == 0 else {"type": "bot", "id": "helper"}
+        reply = post(cluster, node, f"/v1/conversations/{conversation['id']}/messages",
+                     {"author": author, "text": f"message {index}"}, key=str(uuid.uuid4()))
+        assert reply.status_code == 201, reply.text
+        assert reply.json()["seq"] == index + 1
+        texts.append(f"message {index}")
+    for node in cluster.nodes.values():
+        listed = node.get(f"/v1/conversations/{conversation['id']}/messages").json()["items"]
+        assert [m["text"] for m in listed] == texts
+        assert [m["seq"] for m in listed] == list(range(1, 13))
+
+
+def test_retried_message_with_the_same_key_is_applied_once(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[2]
+    conversation = post(cluster, node, "/v1/conversations",
+                        {"customer": {"externalId": "v1"}, "channel": "app"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    key = str(uuid.uuid4())
+    first = post(cluster, node, path, {"author": {"type": "customer"}, "text": "hello"}, key=key)
+    again = post(cluster, cluster.nodes[3], path, {"author": {"type": "customer"}, "text": "hello"}, key=key)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert len(node.get(path).json()["items"]) == 1
+
+
+def test_bad_input_gets_a_clear_error_and_writes_nothing(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[1]
+    headers = dict(cluster.headers, **{"Content-Type": "application/json"})
+    malformed = requests.post(node.url + "/v1/conversations", data="{nope", headers=headers, timeout=5)
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "bad_request"
+    wrong_type = post(cluster, node, "/v1/conversations", {"customer": {"externalId": 5}, "channel": "web"})
+    assert wrong_type.status_code == 400
+    unknown_channel = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "x"}, "channel": "fax"})
+    assert unknown_channel.status_code == 400
+    missing = post(cluster, node, "/v1/conversations/nope/messages", {"author": {"type": "customer"}, "text": "hi"})
+    assert missing.status_code == 404
+    huge = requests.post(node.url + "/v1/conversations", data=b"x" * (2 << 20), headers=headers, timeout=10)
+    assert huge.status_code == 413
+    assert node.get("/v1/conversations").json()["items"] == []

@@ -65,7 +65,7 @@ public final class RegisterStore: ReplicatedStateMachine {
         return writer.bytes
     }
 
-    public func restore(fromSnapshot data: [UInt8], changes: inout WriteBatch) throws {
+    public func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws {
         var restored: [String: Register] = [:]
         if !data.isEmpty {
             var reader = ByteReader(data)
@@ -84,7 +84,7 @@ public final class RegisterStore: ReplicatedStateMachine {
         registers = restored
     }
 
-    public func load(from database: Database) throws {
+    public func load(from database: Database, appliedIndex: LogIndex) throws {
         registers = [:]
         for item in try database.scan(.state, range: .prefix([Self.keyPrefix])) {
             let key = String(decoding: item.key.dropFirst(), as: UTF8.self)

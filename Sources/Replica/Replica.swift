@@ -60,11 +60,11 @@ public final class Replica: Sendable {
         }
         // Load what is on disk first: a restore below must know every stored record to delete
         // the ones the snapshot no longer has.
-        try machine.load(from: store.database)
+        try machine.load(from: store.database, appliedIndex: store.appliedIndex)
         if store.appliedIndex < store.snapshotMetadata.index {
             var changes = WriteBatch()
             let (directory, application) = try Envelope.decodeSnapshot(store.snapshot().data)
-            try machine.restore(fromSnapshot: application, changes: &changes)
+            try machine.restore(fromSnapshot: application, index: store.snapshotMetadata.index, changes: &changes)
             changes.put(directoryKey, directory.encoded(), in: .state)
             try store.setApplied(
                 store.snapshotMetadata.index, confState: store.snapshotMetadata.confState,

@@ -44,7 +44,7 @@ extension ReplicaCore {
         do {
             let (newDirectory, application) = try Envelope.decodeSnapshot(snapshot.data)
             var changes = WriteBatch()
-            try machine.restore(fromSnapshot: application, changes: &changes)
+            try machine.restore(fromSnapshot: application, index: snapshot.metadata.index, changes: &changes)
             directory = newDirectory
             changes.put(directoryKey, directory.encoded(), in: .state)
             try store.setApplied(

@@ -14,8 +14,9 @@ public protocol ReplicatedStateMachine: AnyObject {
     func apply(_ data: [UInt8], index: LogIndex, changes: inout WriteBatch) -> [UInt8]
     /// The whole state as bytes, to install on another node.
     func snapshotData() throws -> [UInt8]
-    /// Replaces the whole state with a snapshot's; the writes go into `changes`.
-    func restore(fromSnapshot data: [UInt8], changes: inout WriteBatch) throws
-    /// Loads the state that is already on disk (after a restart).
-    func load(from database: Database) throws
+    /// Replaces the whole state with the snapshot's taken at `index`; the writes go into
+    /// `changes`.
+    func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws
+    /// Loads the state that is already on disk (after a restart), applied up to `appliedIndex`.
+    func load(from database: Database, appliedIndex: LogIndex) throws
 }

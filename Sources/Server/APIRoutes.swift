@@ -24,6 +24,11 @@ struct APIRoutes: Sendable {
         api.get("/registers/:key") { request, context in try await readRegister(request, context) }
         api.put("/registers/:key") { request, context in try await writeRegister(request, context) }
         addConversationRoutes(to: api)
+        // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
+        // here is a plain request or an upgrade that failed authentication above.
+        api.get("/events") { _, _ -> Response in
+            throw APIError(.upgradeRequired, code: "websocket_required", message: "connect with a WebSocket upgrade")
+        }
         return router
     }
 

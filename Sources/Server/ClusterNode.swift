@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOPosix
 import RaftCore
@@ -16,6 +17,7 @@ public final class ClusterNode: Sendable {
     let transport: PeerTransport
     let clusterID: UInt64
     let liveness: PeerLiveness
+    let events: EventLog
     let logger: Logger
 
     /// Opens the data dir, prepares the replica and transport; `run` starts serving.
@@ -35,8 +37,10 @@ public final class ClusterNode: Sendable {
             configuration: transportConfiguration,
             callbacks: Self.callbacks(replicaBox: replicaBox, liveness: liveness, logger: logger))
         let store = try RaftLogStore(path: options.dataDirectory + "/db")
+        let events = EventLog()
+        self.events = events
         let replica = try Replica(
-            config: options.replica, store: store, machine: NodeStateMachine(),
+            config: options.replica, store: store, machine: NodeStateMachine(events: events),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
@@ -74,8 +78,10 @@ public final class ClusterNode: Sendable {
         replica.start()
         logger.info("node \(options.nodeID) started: peer \(options.peerAddress), http \(options.httpAddress)")
         let joining: Task<Void, Never>? = joinTaskIfNeeded()
+        let events = EventStreams(node: self)
         let app = Application(
             router: APIRoutes(node: self).router(),
+            server: .http1WebSocketUpgrade { request, _, _ in events.upgrade(request) },
             configuration: .init(address: .hostname(options.httpAddress.host, port: options.httpAddress.port)),
             logger: logger)
         defer { joining?.cancel() }

@@ -14,6 +14,12 @@ final class NodeStateMachine: ReplicatedStateMachine {
 
     let registers = RegisterStore()
     private(set) var desk = Desk()
+    /// Where applied desk events go, for the live event streams.
+    let events: EventLog
+
+    init(events: EventLog) {
+        self.events = events
+    }
 
     static func command(_ part: Part, _ body: [UInt8]) -> [UInt8] {
         [part.rawValue] + body
@@ -26,6 +32,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         case .desk?:
             let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
             write(outcome.changes, into: &changes)
+            events.publish(outcome.events, seq: index)
             return DeskReply(outcome).encoded()
         case nil:
             // Every node answers an unknown part the same way, so state stays identical.
@@ -52,16 +59,17 @@ final class NodeStateMachine: ReplicatedStateMachine {
         return bytes
     }
 
-    func restore(fromSnapshot data: [UInt8], changes: inout WriteBatch) throws {
+    func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws {
+        events.reset(floor: index)
         guard data.count >= 4 else {
             // The founding snapshot of a cluster holds no state at all.
-            try registers.restore(fromSnapshot: [], changes: &changes)
+            try registers.restore(fromSnapshot: [], index: index, changes: &changes)
             try replaceDesk(with: Desk(), changes: &changes)
             return
         }
         let registerCount = Int(data[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
         guard data.count >= 4 + registerCount else { throw EnvelopeError.truncated }
-        try registers.restore(fromSnapshot: Array(data[4..<(4 + registerCount)]), changes: &changes)
+        try registers.restore(fromSnapshot: Array(data[4..<(4 + registerCount)]), index: index, changes: &changes)
         try replaceDesk(with: Desk(snapshot: Array(data[(4 + registerCount)...])), changes: &changes)
     }
 
@@ -76,8 +84,9 @@ final class NodeStateMachine: ReplicatedStateMachine {
         desk = restored
     }
 
-    func load(from database: Database) throws {
-        try registers.load(from: database)
+    func load(from database: Database, appliedIndex: LogIndex) throws {
+        events.reset(floor: appliedIndex)
+        try registers.load(from: database, appliedIndex: appliedIndex)
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
         desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
     }

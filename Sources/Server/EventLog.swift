@@ -1,0 +1,115 @@
+import Foundation
+import RaftCore
+import ServiceDesk
+import Synchronization
+
+/// The recent service-desk events of this node, each with its cluster-wide sequence number
+/// (the Raft index that produced it), and the live subscribers they are pushed to.
+///
+/// Every node applies every command, so every node has every event: a client may reconnect to
+/// any node and resume after the last sequence number it saw. Only the newest
+/// `retainedEventsMax` events are kept; a client asking for older ones is told to resync.
+final class EventLog: Sendable {
+    struct Entry: Sendable {
+        var seq: UInt64
+        var json: String
+    }
+
+    enum Delivery: Sendable {
+        case event(Entry)
+        /// Events after `seq` are not available here: reload state and resume from `seq`.
+        case resync(UInt64)
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        var head = 0
+        /// Events at or below this sequence number are not in `entries` (before this process
+        /// started, before an installed snapshot, or pushed out of the window).
+        var floor: UInt64 = 0
+        var subscribers: [UInt64: AsyncStream<Delivery>.Continuation] = [:]
+        var nextSubscriber: UInt64 = 1
+    }
+
+    let retainedEventsMax: Int
+    /// Deliveries queued for one slow subscriber before it is cut off (and told to resync
+    /// when it reconnects), so one stalled client cannot grow memory without bound.
+    let subscriberBacklogMax: Int
+    private let state = Mutex(State())
+
+    init(retainedEventsMax: Int = 100_000, subscriberBacklogMax: Int = 10_000) {
+        self.retainedEventsMax = retainedEventsMax
+        self.subscriberBacklogMax = subscriberBacklogMax
+    }
+
+    /// Records the events of the command applied at `seq` and pushes them to subscribers.
+    func publish(_ events: [DeskEvent], seq: UInt64) {
+        guard !events.isEmpty else { return }
+        let entries = events.map { Entry(seq: seq, json: Self.render($0, seq: seq)) }
+        state.withLock { state in
+            for entry in entries {
+                append(entry, to: &state)
+                for (id, subscriber) in state.subscribers {
+                    if case .dropped = subscriber.yield(.event(entry)) {
+                        subscriber.finish()
+                        state.subscribers[id] = nil
+                    }
+                }
+            }
+        }
+    }
+
+    private func append(_ entry: Entry, to state: inout State) {
+        state.entries.append(entry)
+        if state.entries.count - state.head > retainedEventsMax {
+            state.floor = state.entries[state.head].seq
+            state.head += 1
+        }
+        if state.head > retainedEventsMax {
+            state.entries.removeFirst(state.head)
+            state.head = 0
+        }
+    }
+
+    /// Nothing before `seq` can be served from here any more (the state jumped by a snapshot,
+    /// or the node started from disk at `seq`).
+    func reset(floor seq: UInt64) {
+        // Index 1 is every cluster's founding snapshot, which never produces events, so a
+        // client starting from 0 is not told to resync by a fresh node.
+        let floor = seq <= 1 ? 0 : seq
+        state.withLock { state in
+            state.entries = []
+            state.head = 0
+            state.floor = max(state.floor, floor)
+        }
+    }
+
+    /// A stream of every event after `after`: the retained backlog first, then live events,
+    /// without gaps or repeats; `.resync` first if the backlog does not reach back that far.
+    func subscribe(after: UInt64) -> (stream: AsyncStream<Delivery>, cancel: @Sendable () -> Void) {
+        let (stream, continuation) = AsyncStream<Delivery>.makeStream(bufferingPolicy: .bufferingOldest(subscriberBacklogMax))
+        let id = state.withLock { state -> UInt64 in
+            if after < state.floor { continuation.yield(.resync(state.floor)) }
+            for entry in state.entries[state.head...] where entry.seq > after {
+                continuation.yield(.event(entry))
+            }
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        let cancel: @Sendable () -> Void = { [self] in
+            _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return (stream, cancel)
+    }
+
+    private static func render(_ event: DeskEvent, seq: UInt64) -> String {
+        let data = (try? JSONEncoder.sorted.encode(ResultView(event.payload))) ?? Data("null".utf8)
+        var text = "{\"seq\":\(seq),\"type\":\"\(event.type.rawValue)\""
+        if let conversationID = event.conversationID, let quoted = try? JSONEncoder.sorted.encode(conversationID) {
+            text += ",\"conversationId\":" + String(decoding: quoted, as: UTF8.self)
+        }
+        return text + ",\"data\":" + String(decoding: data, as: UTF8.self) + "}"
+    }
+}

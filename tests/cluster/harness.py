@@ -156,3 +156,23 @@ class Cluster:
             node.kill()
         if not keep_on_failure:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class LoadBalancer:
+    """HAProxy in front of a harness cluster (cluster/load-balancer), on 127.0.0.10:18090."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.url = "http://127.0.0.10:18090"
+        for node in cluster.nodes.values():
+            with open(os.path.join(cluster.directory, f"n{node.id}.pid"), "w") as handle:
+                handle.write(str(node.process.pid))
+
+    def start(self):
+        subprocess.run([os.path.join(ROOT, "cluster", "load-balancer"), "start", "--dir", self.cluster.directory,
+                        "--bind", "127.0.0.10:18090", "--node-port", str(HTTP_PORT)], check=True, capture_output=True)
+        return self
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "cluster", "load-balancer"), "stop", "--dir", self.cluster.directory],
+                       capture_output=True)

@@ -1,0 +1,87 @@
+"""Messages posted through HAProxy while the leader is killed: every acknowledged message is on
+every node exactly once and in order, and a live event subscriber that moves to another node
+misses nothing."""
+import asyncio
+import json
+import threading
+import time
+import uuid
+
+import requests
+from websockets.asyncio.client import connect
+
+from harness import LoadBalancer
+
+
+def test_leader_kill_behind_the_load_balancer_loses_and_duplicates_nothing(cluster_factory):
+    cluster = cluster_factory().start()
+    balancer = LoadBalancer(cluster).start()
+    try:
+        run_scenario(cluster, balancer)
+    finally:
+        balancer.stop()
+
+
+def run_scenario(cluster, balancer):
+    headers = dict(cluster.headers)
+    conversation = requests.post(balancer.url + "/v1/conversations", headers=headers, timeout=5,
+                                 json={"customer": {"externalId": "lb"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    acknowledged = []
+    stop = threading.Event()
+
+    def writer():
+        index = 0
+        while not stop.is_set():
+            key = str(uuid.uuid4())
+            text = f"t{index}"
+            # Retry the same message with the same key until it is acknowledged.
+            while not stop.is_set():
+                try:
+                    reply = requests.post(balancer.url + path, json={"author": {"type": "customer"}, "text": text},
+                                          headers=dict(headers, **{"Idempotency-Key": key}), timeout=3)
+                    if reply.status_code in (200, 201):
+                        acknowledged.append(text)
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.05)
+            index += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(1.0)
+    leader = cluster.leader()
+    subscriber_node = next(n for n in cluster.nodes.values() if n is not leader)
+    first_events = asyncio.run(collect(subscriber_node.url, cluster.token, after=0, seconds=1.0))
+    leader.kill()
+    time.sleep(3.0)
+    stop.set()
+    thread.join()
+
+    survivors = [n for n in cluster.nodes.values() if n.running]
+    assert len(acknowledged) > 10
+    for node in survivors:
+        cluster.wait_until(lambda: len(node.get(path + "?limit=1000").json()["items"]) >= len(acknowledged), "catch up")
+        texts = [m["text"] for m in node.get(path + "?limit=1000").json()["items"]]
+        assert texts == acknowledged, f"node {node.id}"
+
+    # The subscriber moves to the other survivor and resumes after the last event it saw.
+    other = next(n for n in survivors if n is not subscriber_node)
+    last = first_events[-1]["seq"]
+    rest = asyncio.run(collect(other.url, cluster.token, after=last, seconds=2.0))
+    seen = [e["data"]["text"] for e in first_events + rest if e["type"] == "message.created"]
+    assert seen == acknowledged
+
+
+async def collect(url, token, after, seconds):
+    events = []
+    async with connect(url.replace("http://", "ws://") + f"/v1/events?after={after}",
+                       additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                events.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=max(0.01, deadline - time.time()))))
+            except asyncio.TimeoutError:
+                break
+    return events

@@ -11,6 +11,8 @@ extension APIRoutes {
         api.post("/conversations") { request, _ in try await createConversation(request) }
         api.get("/conversations") { request, _ in try await listConversations(request) }
         api.get("/conversations/:id") { request, context in try await getConversation(request, context) }
+        api.patch("/conversations/:id") { request, context in try await updateConversation(request, context) }
+        api.get("/customers/:id") { request, context in try await getCustomer(request, context) }
         api.post("/conversations/:id/messages") { request, context in try await postMessage(request, context) }
         api.get("/conversations/:id/messages") { request, context in try await listMessages(request, context) }
     }
@@ -95,6 +97,51 @@ extension APIRoutes {
         let conversation = try await query(request) { $0.conversation(id: id) }
         guard let conversation else { throw APIError.notFound("conversation \(id) does not exist") }
         return try jsonResponse(conversation)
+    }
+
+    /// PATCH body: absent fields stay as they are; `null` clears assignee, queue or team.
+    struct UpdateConversationRequest: Decodable {
+        var status: ConversationStatus?
+        var priority: Priority?
+        var tags: [String]?
+        var assignee: Patch<String>?
+        var queue: Patch<String>?
+        var team: Patch<String>?
+
+        enum Key: String, CodingKey { case status, priority, tags, assignee, queue, team }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            status = try container.decodeIfPresent(ConversationStatus.self, forKey: .status)
+            priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
+            tags = try container.decodeIfPresent([String].self, forKey: .tags)
+            assignee = try Self.patch(container, .assignee)
+            queue = try Self.patch(container, .queue)
+            team = try Self.patch(container, .team)
+        }
+
+        private static func patch(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Patch<String>? {
+            guard container.contains(key) else { return nil }
+            if try container.decodeNil(forKey: key) { return .clear }
+            return .set(try container.decode(String.self, forKey: key))
+        }
+    }
+
+    private func updateConversation(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try pathID(context)
+        let body = try await decodeBody(UpdateConversationRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
+        let action = Command.Action.updateConversation(UpdateConversation(
+            conversationID: id, status: body.status, assigneeID: body.assignee, queue: body.queue,
+            teamID: body.team, priority: body.priority, tags: body.tags))
+        return try await propose(action, actor: .adminToken, request: request, status: .ok)
+    }
+
+    private func getCustomer(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try pathID(context)
+        guard let customer = try await query(request, { $0.customer(id: id) }) else {
+            throw APIError.notFound("customer \(id) does not exist")
+        }
+        return try jsonResponse(customer)
     }
 
     private func listConversations(_ request: Request) async throws -> Response {

@@ -65,3 +65,22 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(cluster_factory):
     huge = requests.post(node.url + "/v1/conversations", data=b"x" * (2 << 20), headers=headers, timeout=10)
     assert huge.status_code == 413
     assert node.get("/v1/conversations").json()["items"] == []
+
+
+def test_conversation_status_and_queue_change_and_the_customer_is_readable(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[3]
+    conversation = post(cluster, cluster.nodes[1], "/v1/conversations",
+                        {"customer": {"externalId": "p1", "name": "Lin"}, "channel": "wechat", "queue": "sales"}).json()
+    url = f"{node.url}/v1/conversations/{conversation['id']}"
+    changed = requests.patch(url, json={"status": "pending", "priority": "high", "tags": ["vip"], "queue": None},
+                             headers=cluster.headers, timeout=5)
+    assert changed.status_code == 200, changed.text
+    view = node.get(f"/v1/conversations/{conversation['id']}").json()
+    assert view["status"] == "pending" and view["priority"] == "high" and view["tags"] == ["vip"]
+    assert view.get("queue") is None
+    bad = requests.patch(url, json={"status": "archived"}, headers=cluster.headers, timeout=5)
+    assert bad.status_code == 400
+    customer = node.get(f"/v1/customers/{conversation['customerID']}").json()
+    assert customer["name"] == "Lin" and customer["externalIDs"] == {"wechat": "p1"}
+    assert node.get("/v1/customers/nobody").status_code == 404

@@ -219,11 +219,16 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
-        else { throw APIError.unauthorized }
+        guard bearerTokenMatches(request.headers[.authorization], token: token) else { throw APIError.unauthorized }
         return try await next(request, context)
     }
+}
+
+/// Whether an `Authorization` header value is `Bearer <token>`, compared in constant time.
+/// Every authenticated entry point (routes and the event WebSocket upgrade) uses this one check.
+func bearerTokenMatches(_ header: String?, token: String) -> Bool {
+    guard let header, header.hasPrefix("Bearer ") else { return false }
+    return constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
 }
 
 /// Compares secrets in time independent of where they differ.

@@ -16,9 +16,9 @@ struct EventStreams: Sendable {
         guard path == "/v1/events" || path.hasPrefix("/v1/events?") else { return .dontUpgrade }
         // Without the token the upgrade is refused and the request falls through to the router,
         // which answers 401 like every other endpoint.
-        guard let header = request.headerFields[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(node.options.adminToken.utf8))
-        else { return .dontUpgrade }
+        guard bearerTokenMatches(request.headerFields[.authorization], token: node.options.adminToken) else {
+            return .dontUpgrade
+        }
         let after = URLComponents(string: path)?.queryItems?.first { $0.name == "after" }?.value.flatMap(UInt64.init) ?? 0
         let log = node.events
         let handler: WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context> = { inbound, outbound, _ in

@@ -43,6 +43,8 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(
             name: "ServiceDeskTests", dependencies: ["ServiceDesk"],
             resources: [.copy("Samples")], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "RaftCore"], swiftSettings: strict),
     ]
 )

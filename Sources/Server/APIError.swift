@@ -115,8 +115,10 @@ func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, byt
     } catch {
         throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
     }
+    let data = Data(buffer.readableBytesView)
+    if let known = (Value.self as? any KnownFields.Type)?.knownFields { try rejectUnknownFields(data, known: known) }
     do {
-        return try JSONDecoder().decode(Value.self, from: Data(buffer.readableBytesView))
+        return try JSONDecoder().decode(Value.self, from: data)
     } catch DecodingError.keyNotFound(let key, _) {
         throw APIError.badRequest("missing field \"\(key.stringValue)\"")
     } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
@@ -124,5 +126,19 @@ func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, byt
         throw APIError.badRequest("wrong type for \"\(path)\"")
     } catch {
         throw APIError.badRequest("the body is not valid JSON")
+    }
+}
+
+/// A request body whose top-level fields are checked: a misspelt field is an error rather than
+/// a change silently not made.
+protocol KnownFields {
+    static var knownFields: Set<String> { get }
+}
+
+private func rejectUnknownFields(_ data: Data, known: Set<String>) throws {
+    guard let object = try? JSONSerialization.jsonObject(with: data) else { throw APIError.badRequest("the body is not valid JSON") }
+    guard let fields = object as? [String: Any] else { throw APIError.badRequest("the body must be a JSON object") }
+    if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+        throw APIError.badRequest("unknown field \"\(unknown)\"")
     }
 }

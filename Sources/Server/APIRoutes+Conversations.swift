@@ -7,33 +7,36 @@ import ServiceDesk
 
 /// Conversations and messages: the service desk's core endpoints.
 extension APIRoutes {
-    func addConversationRoutes(to api: RouterGroup<BasicRequestContext>) {
-        api.post("/conversations") { request, _ in try await createConversation(request) }
-        api.get("/conversations") { request, _ in try await listConversations(request) }
+    func addConversationRoutes(to api: RouterGroup<APIContext>) {
+        api.post("/conversations") { request, context in try await createConversation(request, context) }
+        api.get("/conversations") { request, context in try await listConversations(request, context) }
         api.get("/conversations/:id") { request, context in try await getConversation(request, context) }
         api.patch("/conversations/:id") { request, context in try await updateConversation(request, context) }
-        api.get("/customers/:id") { request, context in try await getCustomer(request, context) }
         api.post("/conversations/:id/messages") { request, context in try await postMessage(request, context) }
         api.get("/conversations/:id/messages") { request, context in try await listMessages(request, context) }
     }
 
-    struct CustomerInput: Decodable {
+    struct CustomerInput: Decodable, KnownFields {
+        static let knownFields: Set<String> = ["id", "externalId", "name"]
         var id: String?
         var externalId: String?
         var name: String?
     }
 
-    struct CreateConversationRequest: Decodable {
+    struct CreateConversationRequest: Decodable, KnownFields {
+        static let knownFields: Set<String> = ["customer", "channel", "language", "subject", "priority", "queue", "team", "tags"]
         var customer: CustomerInput
         var channel: Channel
         var language: String?
         var subject: String?
         var priority: Priority?
         var queue: String?
+        var team: String?
         var tags: [String]?
     }
 
-    private func createConversation(_ request: Request) async throws -> Response {
+    private func createConversation(_ request: Request, _ context: APIContext) async throws -> Response {
+        try context.identity.require(.agent, to: "open conversations")
         let body = try await decodeBody(CreateConversationRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
         let customer: CustomerReference
         if let id = body.customer.id {
@@ -47,8 +50,9 @@ extension APIRoutes {
         }
         let action = Command.Action.createConversation(CreateConversation(
             id: Self.newID(), customer: customer, channel: body.channel, subject: body.subject ?? "",
-            language: body.language, priority: body.priority ?? .normal, queue: body.queue, tags: body.tags ?? []))
-        return try await propose(action, actor: .adminToken, request: request, status: .created)
+            language: body.language, priority: body.priority ?? .normal, queue: body.queue, teamID: body.team,
+            tags: body.tags ?? []))
+        return try await propose(action, context: context, request: request, status: .created)
     }
 
     struct AuthorInput: Decodable {
@@ -56,27 +60,36 @@ extension APIRoutes {
         var id: String?
     }
 
-    struct PostMessageRequest: Decodable {
-        var author: AuthorInput
+    struct PostMessageRequest: Decodable, KnownFields {
+        static let knownFields: Set<String> = ["author", "text", "internal", "attachments"]
+        var author: AuthorInput?
         var text: String
         var `internal`: Bool?
         var attachments: [Attachment]?
     }
 
-    private func postMessage(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func postMessage(_ request: Request, _ context: APIContext) async throws -> Response {
         let conversationID = try pathID(context)
         let body = try await decodeBody(PostMessageRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
-        let actor = try await author(body.author, conversationID: conversationID)
+        let actor = try await author(body.author, conversationID: conversationID, identity: context.identity)
         let action = Command.Action.postMessage(PostMessage(
             conversationID: conversationID, messageID: Self.newID(), text: body.text,
             attachments: body.attachments ?? [], internal: body.internal ?? false,
-            botName: body.author.type == .bot ? (body.author.id ?? "bot") : nil))
+            botName: body.author?.type == .bot ? (body.author?.id ?? "bot") : nil))
         return try await propose(action, actor: actor, request: request, status: .created)
     }
 
-    /// The admin token may speak for anyone in a conversation (as channel integrations do):
-    /// the author named in the body becomes the command's actor.
-    private func author(_ author: AuthorInput, conversationID: String) async throws -> Actor {
+    /// Staff post as themselves. The admin token may speak for anyone in a conversation (as
+    /// channel integrations do): the author named in the body becomes the command's actor.
+    private func author(_ author: AuthorInput?, conversationID: String, identity: Identity) async throws -> Actor {
+        guard case .admin = identity else {
+            if let author, author.type != .agent || (author.id != nil && author.id != identity.staffID) {
+                throw APIError(.forbidden, code: "forbidden", message: "staff users post only as themselves")
+            }
+            try await requireVisible(conversationID, to: identity)
+            return identity.actor
+        }
+        guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
             let customerID = try await perform {
@@ -92,15 +105,29 @@ extension APIRoutes {
         }
     }
 
-    private func getConversation(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func getConversation(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
-        let conversation = try await query(request) { $0.conversation(id: id) }
+        let viewer = context.identity.viewer
+        let conversation = try await query(request) { $0.conversation(id: id).flatMap { viewer.canSee($0) ? $0 : nil } }
+        // Hidden and missing look the same, so ids cannot be probed.
         guard let conversation else { throw APIError.notFound("conversation \(id) does not exist") }
         return try jsonResponse(conversation)
     }
 
+    /// Refuses, as not found, a conversation the caller may not see.
+    func requireVisible(_ conversationID: String, to identity: Identity) async throws {
+        let viewer = identity.viewer
+        let visible = try await perform {
+            try await replica.staleRead { machine in
+                (machine as? NodeStateMachine)?.desk.conversation(id: conversationID).map(viewer.canSee) ?? false
+            }
+        }
+        guard visible == true else { throw APIError.notFound("conversation \(conversationID) does not exist") }
+    }
+
     /// PATCH body: absent fields stay as they are; `null` clears assignee, queue or team.
-    struct UpdateConversationRequest: Decodable {
+    struct UpdateConversationRequest: Decodable, KnownFields {
+        static let knownFields: Set<String> = ["status", "priority", "tags", "assignee", "queue", "team"]
         var status: ConversationStatus?
         var priority: Priority?
         var tags: [String]?
@@ -115,36 +142,23 @@ extension APIRoutes {
             status = try container.decodeIfPresent(ConversationStatus.self, forKey: .status)
             priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
             tags = try container.decodeIfPresent([String].self, forKey: .tags)
-            assignee = try Self.patch(container, .assignee)
-            queue = try Self.patch(container, .queue)
-            team = try Self.patch(container, .team)
-        }
-
-        private static func patch(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Patch<String>? {
-            guard container.contains(key) else { return nil }
-            if try container.decodeNil(forKey: key) { return .clear }
-            return .set(try container.decode(String.self, forKey: key))
+            assignee = try container.decodePatch(String.self, forKey: .assignee)
+            queue = try container.decodePatch(String.self, forKey: .queue)
+            team = try container.decodePatch(String.self, forKey: .team)
         }
     }
 
-    private func updateConversation(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func updateConversation(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
         let body = try await decodeBody(UpdateConversationRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
         let action = Command.Action.updateConversation(UpdateConversation(
             conversationID: id, status: body.status, assigneeID: body.assignee, queue: body.queue,
             teamID: body.team, priority: body.priority, tags: body.tags))
-        return try await propose(action, actor: .adminToken, request: request, status: .ok)
+        try await requireVisible(id, to: context.identity)
+        return try await propose(action, context: context, request: request, status: .ok)
     }
 
-    private func getCustomer(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try pathID(context)
-        guard let customer = try await query(request, { $0.customer(id: id) }) else {
-            throw APIError.notFound("customer \(id) does not exist")
-        }
-        return try jsonResponse(customer)
-    }
-
-    private func listConversations(_ request: Request) async throws -> Response {
+    private func listConversations(_ request: Request, _ context: APIContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         var filter = ConversationFilter()
         if let status = parameters.get("status") {
@@ -156,19 +170,27 @@ extension APIRoutes {
         }
         filter.queue = parameters.get("queue")
         filter.customerID = parameters.get("customer")
-        let limit = parameters.get("limit").flatMap(Int.init) ?? 50
+        filter.teamID = parameters.get("team")
+        if let channel = parameters.get("channel") {
+            guard let value = Channel(rawValue: channel) else { throw APIError.badRequest("unknown channel \(channel)") }
+            filter.channel = value
+        }
+        let limit = try pageLimit(request)
         let cursor = parameters.get("cursor")
         let chosen = filter
-        let page = try await query(request) { $0.conversations(matching: chosen, limit: limit, after: cursor) }
+        let viewer = context.identity.viewer
+        let page = try await query(request) { $0.conversations(matching: chosen, limit: limit, after: cursor, where: viewer.canSee) }
         return try jsonResponse(ItemsPage(items: page.items, nextCursor: page.nextCursor))
     }
 
-    private func listMessages(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func listMessages(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
         let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
-        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+        let limit = try pageLimit(request, default: 100)
+        let viewer = context.identity.viewer
         let messages = try await query(request) { desk -> [ServiceDesk.Message]? in
-            desk.conversation(id: id) == nil ? nil : desk.messages(conversationID: id, afterSeq: after, limit: limit)
+            guard let conversation = desk.conversation(id: id), viewer.canSee(conversation) else { return nil }
+            return desk.messages(conversationID: id, afterSeq: after, limit: limit, includeInternal: viewer.isStaff)
         }
         guard let messages else { throw APIError.notFound("conversation \(id) does not exist") }
         return try jsonResponse(ItemsPage(items: messages, nextCursor: nil))
@@ -192,12 +214,24 @@ extension APIRoutes {
         return value
     }
 
+    /// Proposes a desk command as the caller.
+    func propose(_ action: Command.Action, context: APIContext, request: Request, status: HTTPResponse.Status) async throws -> Response {
+        try await propose(action, actor: context.identity.actor, request: request, status: status)
+    }
+
+    /// `?limit=`: a positive number, reduced to the desk's page size; anything else is an error.
+    func pageLimit(_ request: Request, default value: Int = 50) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return value }
+        guard let limit = Int(text), limit >= 1 else { throw APIError.badRequest("limit must be a positive number") }
+        return min(limit, DeskLimits.standard.pageSizeMax)
+    }
+
     /// Proposes a desk command stamped with this node's clock and the request's idempotency key,
     /// and answers with the applied result or the domain's error.
     func propose(_ action: Command.Action, actor: Actor, request: Request, status: HTTPResponse.Status) async throws -> Response {
         let key = request.headers[.idempotencyKey]
-        if let key, key.isEmpty || key.utf8.count > 200 {
-            throw APIError.badRequest("Idempotency-Key must be 1 to 200 characters")
+        if let key, key.isEmpty || key.utf8.count > 128 {
+            throw APIError.badRequest("Idempotency-Key must be 1 to 128 characters")
         }
         let time = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
         let command = Command(time: time, actor: actor, idempotencyKey: key, action: action)
@@ -213,7 +247,7 @@ extension APIRoutes {
         }
     }
 
-    private func pathID(_ context: BasicRequestContext) throws -> String {
+    func pathID(_ context: APIContext) throws -> String {
         guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.count <= 128 else {
             throw APIError.badRequest("ids are 1 to 128 characters")
         }
@@ -235,10 +269,11 @@ struct ResultView: Encodable {
         case .conversation(let conversation, let customer):
             try ConversationView(conversation: conversation, customer: customer).encode(to: encoder)
         case .message(let message): try message.encode(to: encoder)
-        case .staff(let user): try user.redacted.encode(to: encoder)
+        case .staff(let user): try StaffView(user).encode(to: encoder)
         case .team(let team): try team.encode(to: encoder)
         case .cannedResponse(let response): try response.encode(to: encoder)
         case .cannedResponseDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
+        case .slots(let map): try map.encode(to: encoder)
         }
     }
 

@@ -8,22 +8,47 @@ import Replica
 /// The HTTP API of a node: health, metrics, cluster administration and registers.
 struct APIRoutes: Sendable {
     let node: ClusterNode
+    let authenticator: Authenticator
+    let passwordHasher: PasswordHasher
+    let loginThrottle = LoginThrottle()
 
     var replica: Replica { node.replica }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
         router.get("/health/live") { _, _ in try jsonResponse(["status": "live"]) }
         router.get("/health/ready") { _, _ in try readiness() }
         router.get("/metrics") { _, _ in metrics() }
-        let api = router.group("/v1").add(middleware: BearerAuthMiddleware(token: node.options.adminToken))
-        api.get("/cluster") { _, _ in try clusterStatus() }
-        api.post("/cluster/members") { request, _ in try await addMember(request) }
-        api.delete("/cluster/members/:id") { _, context in try await removeMember(context) }
-        api.post("/cluster/leader") { request, _ in try await transferLeader(request) }
-        api.get("/registers/:key") { request, context in try await readRegister(request, context) }
-        api.put("/registers/:key") { request, context in try await writeRegister(request, context) }
+        addOpenAuthRoutes(to: router.group("/v1"))
+        let api = router.group("/v1").add(middleware: AuthMiddleware(authenticator: authenticator))
+        api.get("/cluster") { _, context in
+            try context.identity.require(.supervisor, to: "view the cluster")
+            return try clusterStatus()
+        }
+        api.post("/cluster/members") { request, context in
+            try context.identity.require(.admin, to: "change the cluster")
+            return try await addMember(request)
+        }
+        api.delete("/cluster/members/:id") { _, context in
+            try context.identity.require(.admin, to: "change the cluster")
+            return try await removeMember(context)
+        }
+        api.post("/cluster/leader") { request, context in
+            try context.identity.require(.admin, to: "move the leader")
+            return try await transferLeader(request)
+        }
+        api.get("/registers/:key") { request, context in
+            try context.identity.require(.admin, to: "use registers")
+            return try await readRegister(request, context)
+        }
+        api.put("/registers/:key") { request, context in
+            try context.identity.require(.admin, to: "use registers")
+            return try await writeRegister(request, context)
+        }
+        addAuthRoutes(to: api)
         addConversationRoutes(to: api)
+        addStaffRoutes(to: api)
+        addDirectoryRoutes(to: api)
         // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
         // here is a plain request or an upgrade that failed authentication above.
         api.get("/events") { _, _ -> Response in
@@ -117,7 +142,7 @@ struct APIRoutes: Sendable {
         return try jsonResponse(["id": String(id), "role": "learner"], status: .created)
     }
 
-    private func removeMember(_ context: BasicRequestContext) async throws -> Response {
+    private func removeMember(_ context: APIContext) async throws -> Response {
         let id = try nodeID(context.parameters.get("id"))
         guard replica.status.confState.contains(id) else { throw APIError.notFound("node \(id) is not a member") }
         try await perform { try await replica.removeMember(id) }
@@ -164,7 +189,7 @@ struct APIRoutes: Sendable {
         var version: UInt64
     }
 
-    private func readRegister(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func readRegister(_ request: Request, _ context: APIContext) async throws -> Response {
         let key = try registerKey(context)
         let stale = request.uri.queryParameters.get("consistency") == "stale"
         let register = try await perform { () async throws -> RegisterStore.Register? in
@@ -183,7 +208,7 @@ struct APIRoutes: Sendable {
         var expectedVersion: UInt64?
     }
 
-    private func writeRegister(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func writeRegister(_ request: Request, _ context: APIContext) async throws -> Response {
         let key = try registerKey(context)
         let body = try await decodeBody(WriteRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
         let value = Array(body.value.utf8)
@@ -206,21 +231,11 @@ struct APIRoutes: Sendable {
         }
     }
 
-    private func registerKey(_ context: BasicRequestContext) throws -> String {
+    private func registerKey(_ context: APIContext) throws -> String {
         guard let key = context.parameters.get("key"), !key.isEmpty, key.utf8.count <= 1_024 else {
             throw APIError.badRequest("register keys are 1 to 1024 bytes")
         }
         return key
-    }
-}
-
-/// Requires `Authorization: Bearer <token>` on every request it guards.
-struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard bearerTokenMatches(request.headers[.authorization], token: token) else { throw APIError.unauthorized }
-        return try await next(request, context)
     }
 }
 

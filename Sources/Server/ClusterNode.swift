@@ -18,6 +18,7 @@ public final class ClusterNode: Sendable {
     let clusterID: UInt64
     let liveness: PeerLiveness
     let events: EventLog
+    let staffDirectory: StaffDirectory
     let logger: Logger
 
     /// Opens the data dir, prepares the replica and transport; `run` starts serving.
@@ -39,8 +40,10 @@ public final class ClusterNode: Sendable {
         let store = try RaftLogStore(path: options.dataDirectory + "/db")
         let events = EventLog()
         self.events = events
+        let staffDirectory = StaffDirectory()
+        self.staffDirectory = staffDirectory
         let replica = try Replica(
-            config: options.replica, store: store, machine: NodeStateMachine(events: events),
+            config: options.replica, store: store, machine: NodeStateMachine(events: events, staffDirectory: staffDirectory),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
@@ -78,9 +81,12 @@ public final class ClusterNode: Sendable {
         replica.start()
         logger.info("node \(options.nodeID) started: peer \(options.peerAddress), http \(options.httpAddress)")
         let joining: Task<Void, Never>? = joinTaskIfNeeded()
-        let events = EventStreams(node: self)
+        let authenticator = Authenticator(
+            adminToken: options.adminToken, signer: TokenSigner(clusterSecret: options.clusterSecret), directory: staffDirectory)
+        let events = EventStreams(node: self, authenticator: authenticator)
+        let routes = APIRoutes(node: self, authenticator: authenticator, passwordHasher: PasswordHasher(rounds: options.passwordHashRounds))
         let app = Application(
-            router: APIRoutes(node: self).router(),
+            router: routes.router(),
             server: .http1WebSocketUpgrade { request, _, _ in events.upgrade(request) },
             configuration: .init(address: .hostname(options.httpAddress.host, port: options.httpAddress.port)),
             logger: logger)

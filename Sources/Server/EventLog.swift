@@ -13,6 +13,8 @@ final class EventLog: Sendable {
     struct Entry: Sendable {
         var seq: UInt64
         var json: String
+        /// Who may receive the event; each stream filters by its viewer.
+        var audience: EventAudience
     }
 
     enum Delivery: Sendable {
@@ -43,9 +45,9 @@ final class EventLog: Sendable {
     }
 
     /// Records the events of the command applied at `seq` and pushes them to subscribers.
-    func publish(_ events: [DeskEvent], seq: UInt64) {
+    func publish(_ events: [(event: DeskEvent, audience: EventAudience)], seq: UInt64) {
         guard !events.isEmpty else { return }
-        let entries = events.map { Entry(seq: seq, json: Self.render($0, seq: seq)) }
+        let entries = events.map { Entry(seq: seq, json: Self.render($0.event, seq: seq), audience: $0.audience) }
         state.withLock { state in
             for entry in entries {
                 append(entry, to: &state)

@@ -43,6 +43,8 @@ public struct NodeOptions: Sendable {
     public var adminToken: String
     public var replica: ReplicaConfig
     public var requestBodyBytesMax = 1 << 20
+    /// PBKDF2 rounds for new staff passwords; tests lower it to save time.
+    public var passwordHashRounds = 600_000
 
     public init(
         nodeID: NodeID, dataDirectory: String, peerAddress: HostPort, httpAddress: HostPort,

@@ -16,9 +16,12 @@ final class NodeStateMachine: ReplicatedStateMachine {
     private(set) var desk = Desk()
     /// Where applied desk events go, for the live event streams.
     let events: EventLog
+    /// Who may sign in, kept in step with the desk for the request path.
+    let staffDirectory: StaffDirectory
 
-    init(events: EventLog) {
+    init(events: EventLog, staffDirectory: StaffDirectory) {
         self.events = events
+        self.staffDirectory = staffDirectory
     }
 
     static func command(_ part: Part, _ body: [UInt8]) -> [UInt8] {
@@ -32,7 +35,12 @@ final class NodeStateMachine: ReplicatedStateMachine {
         case .desk?:
             let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
             write(outcome.changes, into: &changes)
-            events.publish(outcome.events, seq: index)
+            for event in outcome.events {
+                if case .staff(let user) = event.payload, let stored = desk.staffUser(id: user.id) {
+                    staffDirectory.update(stored)
+                }
+            }
+            events.publish(outcome.events.map { ($0, desk.audience(of: $0)) }, seq: index)
             return DeskReply(outcome).encoded()
         case nil:
             // Every node answers an unknown part the same way, so state stays identical.
@@ -82,6 +90,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         }
         for record in fresh { changes.put(record.key, record.value, in: .state) }
         desk = restored
+        staffDirectory.replaceAll(with: desk.allStaffUsers())
     }
 
     func load(from database: Database, appliedIndex: LogIndex) throws {
@@ -89,5 +98,6 @@ final class NodeStateMachine: ReplicatedStateMachine {
         try registers.load(from: database, appliedIndex: appliedIndex)
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
         desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
+        staffDirectory.replaceAll(with: desk.allStaffUsers())
     }
 }

@@ -10,6 +10,8 @@ public enum DeskResult: Sendable, Hashable, Codable {
     case cannedResponse(CannedResponse)
     /// The id of a deleted canned response.
     case cannedResponseDeleted(id: String)
+    /// The session slot map after a change.
+    case slots(SlotMap)
 }
 
 /// The kind of a live event, as clients see it.
@@ -27,6 +29,7 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case cannedResponseCreated = "canned_response.created"
     case cannedResponseUpdated = "canned_response.updated"
     case cannedResponseDeleted = "canned_response.deleted"
+    case slotsChanged = "slots.changed"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.
@@ -37,11 +40,14 @@ public struct DeskEvent: Sendable, Hashable, Codable {
     public var conversationID: String?
     /// The whole entity after the change; staff users come without the password hash.
     public var payload: DeskResult
+    /// The agent a conversation was taken from, who must still see that it went elsewhere.
+    public var formerAssigneeID: String?
 
-    public init(type: DeskEventType, conversationID: String?, payload: DeskResult) {
+    public init(type: DeskEventType, conversationID: String?, payload: DeskResult, formerAssigneeID: String? = nil) {
         self.type = type
         self.conversationID = conversationID
         self.payload = payload
+        self.formerAssigneeID = formerAssigneeID
     }
 }
 

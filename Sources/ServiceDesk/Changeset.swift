@@ -9,6 +9,8 @@ struct Changeset {
     var teams: [Team] = []
     var cannedResponses: [CannedResponse] = []
     var deletedCannedResponseIDs: [String] = []
+    /// The whole slot map after the command, if it changed.
+    var slots: SlotMap?
     var events: [DeskEvent] = []
     var audit: AuditNote?
 
@@ -19,8 +21,10 @@ struct Changeset {
         var details: String
     }
 
-    mutating func emit(_ type: DeskEventType, _ payload: DeskResult, conversationID: String? = nil) {
-        events.append(DeskEvent(type: type, conversationID: conversationID, payload: payload))
+    mutating func emit(
+        _ type: DeskEventType, _ payload: DeskResult, conversationID: String? = nil, formerAssigneeID: String? = nil
+    ) {
+        events.append(DeskEvent(type: type, conversationID: conversationID, payload: payload, formerAssigneeID: formerAssigneeID))
     }
 
     mutating func note(_ action: String, target: String, details: String = "") {
@@ -67,6 +71,10 @@ extension Desk {
         for id in changeset.deletedCannedResponseIDs {
             cannedResponses[id] = nil
             writer.delete(RecordKey.cannedResponse(id))
+        }
+        if let map = changeset.slots {
+            slots = map
+            writer.put(RecordKey.slots, StoredRecord.slots(map).encoded())
         }
     }
 

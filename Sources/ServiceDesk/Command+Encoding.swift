@@ -99,6 +99,8 @@ extension Command.Action {
         case .createCannedResponse: "createCannedResponse"
         case .updateCannedResponse: "updateCannedResponse"
         case .deleteCannedResponse: "deleteCannedResponse"
+        case .assignSlots: "assignSlots"
+        case .setDraining: "setDraining"
         }
     }
 
@@ -119,6 +121,8 @@ extension Command.Action {
         case .createCannedResponse(let body): try container.encode(body, forKey: key)
         case .updateCannedResponse(let body): try container.encode(body, forKey: key)
         case .deleteCannedResponse(let body): try container.encode(body, forKey: key)
+        case .assignSlots(let body): try container.encode(body, forKey: key)
+        case .setDraining(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -142,6 +146,8 @@ extension Command.Action {
             .updateCannedResponse(try container.decode(UpdateCannedResponse.self, forKey: key))
         case "deleteCannedResponse":
             .deleteCannedResponse(try container.decode(DeleteCannedResponse.self, forKey: key))
+        case "assignSlots": .assignSlots(try container.decode(AssignSlots.self, forKey: key))
+        case "setDraining": .setDraining(try container.decode(SetDraining.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

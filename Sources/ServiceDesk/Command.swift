@@ -36,5 +36,7 @@ public struct Command: Sendable, Hashable {
         case createCannedResponse(CreateCannedResponse)
         case updateCannedResponse(UpdateCannedResponse)
         case deleteCannedResponse(DeleteCannedResponse)
+        case assignSlots(AssignSlots)
+        case setDraining(SetDraining)
     }
 }

@@ -64,7 +64,10 @@ extension Desk {
         conversation.updatedAt = context.time
         changeset.conversations.append(conversation)
         let customer = customers[conversation.customerID]!
-        changeset.emit(.conversationUpdated, .conversation(conversation, customer: customer), conversationID: conversation.id)
+        let formerAssigneeID = current.assigneeID != conversation.assigneeID ? current.assigneeID : nil
+        changeset.emit(
+            .conversationUpdated, .conversation(conversation, customer: customer), conversationID: conversation.id,
+            formerAssigneeID: formerAssigneeID)
         changeset.note("conversation.update", target: conversation.id, details: Self.describeChanges(from: current, to: conversation))
         return .conversation(conversation, customer: customer)
     }

@@ -70,10 +70,13 @@ extension Desk {
 
     /// Conversations matching `filter`, newest first (by creation time, then id descending).
     /// The cursor is opaque to callers.
-    public func conversations(matching filter: ConversationFilter, limit: Int, after cursor: String? = nil) -> Page<Conversation> {
+    public func conversations(
+        matching filter: ConversationFilter, limit: Int, after cursor: String? = nil,
+        where include: (Conversation) -> Bool = { _ in true }
+    ) -> Page<Conversation> {
         let position = cursor.flatMap(ConversationCursor.init(encoded:))
         let sorted = conversations.values
-            .filter { filter.matches($0) && (position?.precedes($0) ?? true) }
+            .filter { filter.matches($0) && (position?.precedes($0) ?? true) && include($0) }
             .sorted { ConversationCursor($0).precedes($1) }
         return page(sorted, limit: limit) { ConversationCursor($0).encoded }
     }
@@ -89,8 +92,10 @@ extension Desk {
     }
 
     /// Customers in id order, after the id `cursor`.
-    public func customers(limit: Int, after cursor: String? = nil) -> Page<Customer> {
-        pageByID(customers, limit: limit, after: cursor)
+    public func customers(
+        limit: Int, after cursor: String? = nil, where include: (Customer) -> Bool = { _ in true }
+    ) -> Page<Customer> {
+        pageByID(customers, limit: limit, after: cursor, where: include)
     }
 
     // MARK: Staff
@@ -110,9 +115,14 @@ extension Desk {
         return user
     }
 
+    /// Every staff user with the password hash, for the server's authentication directory.
+    public func allStaffUsers() -> [StaffUser] { staff.values.sorted { $0.id < $1.id } }
+
     /// Staff users in id order, without password hashes.
-    public func staffUsers(limit: Int, after cursor: String? = nil) -> Page<StaffUser> {
-        let page = pageByID(staff, limit: limit, after: cursor)
+    public func staffUsers(
+        limit: Int, after cursor: String? = nil, where include: (StaffUser) -> Bool = { _ in true }
+    ) -> Page<StaffUser> {
+        let page = pageByID(staff, limit: limit, after: cursor, where: include)
         return Page(items: page.items.map(\.redacted), nextCursor: page.nextCursor)
     }
 
@@ -155,8 +165,10 @@ extension Desk {
         return Page(items: items, nextCursor: next)
     }
 
-    private func pageByID<Item: Identified>(_ table: [String: Item], limit: Int, after cursor: String?) -> Page<Item> {
-        let sorted = table.values.filter { cursor == nil || $0.id > cursor! }.sorted { $0.id < $1.id }
+    private func pageByID<Item: Identified>(
+        _ table: [String: Item], limit: Int, after cursor: String?, where include: (Item) -> Bool
+    ) -> Page<Item> {
+        let sorted = table.values.filter { (cursor == nil || $0.id > cursor!) && include($0) }.sorted { $0.id < $1.id }
         return page(sorted, limit: limit) { $0.id }
     }
 }

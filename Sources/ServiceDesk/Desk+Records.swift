@@ -14,6 +14,7 @@ public enum RecordKey {
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
     static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
     static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
+    static let slots = key("slots")
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -38,6 +39,7 @@ enum StoredRecord: Sendable, Hashable {
     case cannedResponse(CannedResponse)
     case audit(AuditEntry)
     case idempotency(IdempotencyEntry)
+    case slots(SlotMap)
 
     static let encodingVersion = 1
 
@@ -58,6 +60,7 @@ enum StoredRecord: Sendable, Hashable {
         case .cannedResponse(let value): RecordKey.cannedResponse(value.id)
         case .audit(let value): RecordKey.audit(value.index)
         case .idempotency(let value): RecordKey.idempotency(value.key)
+        case .slots: RecordKey.slots
         }
     }
 }
@@ -80,6 +83,7 @@ extension StoredRecord: Codable {
         case "canned_response": self = .cannedResponse(try container.decode(CannedResponse.self, forKey: .value))
         case "audit": self = .audit(try container.decode(AuditEntry.self, forKey: .value))
         case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
+        case "slots": self = .slots(try container.decode(SlotMap.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -96,6 +100,7 @@ extension StoredRecord: Codable {
         case .cannedResponse(let value): try encode(value, as: "canned_response", into: &container)
         case .audit(let value): try encode(value, as: "audit", into: &container)
         case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
+        case .slots(let value): try encode(value, as: "slots", into: &container)
         }
     }
 
@@ -120,6 +125,7 @@ extension Desk {
         all += cannedResponses.values.map(StoredRecord.cannedResponse)
         all += audit.elements.map(StoredRecord.audit)
         all += idempotency.entries.values.map(StoredRecord.idempotency)
+        if slots != SlotMap() { all.append(.slots(slots)) }
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -141,6 +147,9 @@ extension Desk {
             case .cannedResponse(let response): cannedResponses[response.id] = response
             case .audit(let entry): auditEntries.append(entry)
             case .idempotency(let entry): idempotencyEntries.append(entry)
+            case .slots(let map):
+                guard map.isWellFormed else { throw .malformed("the slot map has the wrong size") }
+                slots = map
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })

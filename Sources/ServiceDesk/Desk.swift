@@ -19,6 +19,7 @@ public struct Desk: Sendable, Hashable {
     var staffIDByEmail: [String: String] = [:]
     var teams: [String: Team] = [:]
     var cannedResponses: [String: CannedResponse] = [:]
+    var slots = SlotMap()
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
 
@@ -92,6 +93,8 @@ public struct Desk: Sendable, Hashable {
         case .createCannedResponse(let body): try createCannedResponse(body, context, &changeset)
         case .updateCannedResponse(let body): try updateCannedResponse(body, context, &changeset)
         case .deleteCannedResponse(let body): try deleteCannedResponse(body, context, &changeset)
+        case .assignSlots(let body): try assignSlots(body, context, &changeset)
+        case .setDraining(let body): try setDraining(body, context, &changeset)
         }
     }
 }

@@ -26,6 +26,8 @@ struct Start: AsyncParsableCommand {
     @Option(help: "File holding the admin token.") var adminTokenFile: String
     @Option(help: "Length of a Raft tick in milliseconds.") var tickMilliseconds: Int = 50
     @Option(help: "Take a snapshot after this many applied entries.") var snapshotEntries: UInt64 = 10_000
+    @Option(help: "PBKDF2-SHA256 rounds for new staff passwords (at least 100,000 outside tests).")
+    var passwordHashRounds: Int = 600_000
 
     func run() async throws {
         guard initialCluster == nil || join == nil else {
@@ -47,6 +49,8 @@ struct Start: AsyncParsableCommand {
             clusterSecret: Array(try readSecretFile(clusterSecretFile).utf8), adminToken: try readSecretFile(adminTokenFile))
         options.replica.tickMilliseconds = tickMilliseconds
         options.replica.snapshotEntriesInterval = snapshotEntries
+        guard passwordHashRounds >= 1 else { throw ValidationError("--password-hash-rounds must be positive") }
+        options.passwordHashRounds = passwordHashRounds
         var logger = Logger(label: "switchboard.n\(nodeId)")
         logger.logLevel = .info
         let node = try await ClusterNode(options: options, logger: logger)

@@ -47,7 +47,9 @@ class Node:
             "--peer-addr", self.peer, "--http-addr", f"{address(self.id)}:{HTTP_PORT}",
             "--cluster-secret-file", secret_file or self.cluster.secret_file,
             "--admin-token-file", self.cluster.token_file, "--tick-milliseconds", "20",
-            "--snapshot-entries", str(self.cluster.snapshot_entries), *membership,
+            "--snapshot-entries", str(self.cluster.snapshot_entries),
+            # Fewer PBKDF2 rounds than production, so tests that create users stay fast.
+            "--password-hash-rounds", "2000", *membership,
         ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         log.close()

@@ -9,13 +9,14 @@ from harness import ROOT
 
 def routes_in_code():
     routes = set()
-    pattern = re.compile(r'\b(router|api)\.(get|post|put|patch|delete)\("([^"]+)"')
+    pattern = re.compile(r'\b(router|api|open)\.(get|post|put|patch|delete)\("([^"]+)"')
     server = os.path.join(ROOT, "Sources", "Server")
-    for name in os.listdir(server):
-        with open(os.path.join(server, name)) as handle:
-            for scope, method, path in pattern.findall(handle.read()):
-                full = ("/v1" if scope == "api" else "") + path
-                routes.add((method, re.sub(r":(\w+)", r"{\1}", full)))
+    for directory, _, names in os.walk(server):
+        for name in names:
+            with open(os.path.join(directory, name)) as handle:
+                for scope, method, path in pattern.findall(handle.read()):
+                    full = ("/v1" if scope in ("api", "open") else "") + path
+                    routes.add((method, re.sub(r":(\w+)", r"{\1}", full)))
     return routes
 
 

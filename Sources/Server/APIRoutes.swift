@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import RaftCore
 import Replica
+import ServiceDesk
 
 /// The HTTP API of a node: health, metrics, cluster administration and registers.
 struct APIRoutes: Sendable {
@@ -23,7 +24,7 @@ struct APIRoutes: Sendable {
         let api = router.group("/v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         api.get("/cluster") { _, context in
             try context.identity.require(.supervisor, to: "view the cluster")
-            return try clusterStatus()
+            return try await clusterStatus()
         }
         api.post("/cluster/members") { request, context in
             try context.identity.require(.admin, to: "change the cluster")
@@ -32,6 +33,14 @@ struct APIRoutes: Sendable {
         api.delete("/cluster/members/:id") { _, context in
             try context.identity.require(.admin, to: "change the cluster")
             return try await removeMember(context)
+        }
+        api.post("/cluster/members/:id/drain") { _, context in
+            try context.identity.require(.admin, to: "drain nodes")
+            return try await setDraining(context, true)
+        }
+        api.delete("/cluster/members/:id/drain") { _, context in
+            try context.identity.require(.admin, to: "drain nodes")
+            return try await setDraining(context, false)
         }
         api.post("/cluster/leader") { request, context in
             try context.identity.require(.admin, to: "move the leader")
@@ -57,13 +66,17 @@ struct APIRoutes: Sendable {
         return router
     }
 
+    /// Ready: a member that knows a leader and has applied what it knows committed, and is not
+    /// being drained (so the load balancer sends it no new clients).
     private func readiness() throws -> Response {
         let status = replica.status
+        let draining = node.events.isDraining
+        let ready = status.isReady && !draining
         let body: [String: String] = [
-            "status": status.isReady ? "ready" : "not_ready", "leader": String(status.leader),
+            "status": ready ? "ready" : (draining ? "draining" : "not_ready"), "leader": String(status.leader),
             "applied": String(status.applied), "commit": String(status.commit),
         ]
-        return try jsonResponse(body, status: status.isReady ? .ok : .serviceUnavailable)
+        return try jsonResponse(body, status: ready ? .ok : .serviceUnavailable)
     }
 
     private func metrics() -> Response {
@@ -88,6 +101,9 @@ struct APIRoutes: Sendable {
         var reachable: Bool?
         var match: LogIndex?
         var applied: LogIndex?
+        /// The session slots this member owns (DESIGN.md §6).
+        var slots: [Int]
+        var draining: Bool
     }
 
     struct ClusterView: Encodable {
@@ -100,8 +116,9 @@ struct APIRoutes: Sendable {
         var members: [MemberView]
     }
 
-    private func clusterStatus() throws -> Response {
+    private func clusterStatus() async throws -> Response {
         let status = replica.status
+        let map = try await perform { try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.slotMap } } ?? SlotMap()
         let members = status.confState.members.map { member in
             let addresses = status.directory.members[member]
             return MemberView(
@@ -109,7 +126,8 @@ struct APIRoutes: Sendable {
                 peerAddress: addresses?.peer ?? "", httpAddress: addresses?.http ?? "",
                 reachable: member == status.nodeID ? true : reachability(of: member, status: status),
                 match: status.peers[member]?.match,
-                applied: member == status.nodeID ? status.applied : nil)
+                applied: member == status.nodeID ? status.applied : nil,
+                slots: map.slots(ownedBy: member), draining: map.draining.contains(member))
         }
         return try jsonResponse(ClusterView(
             clusterId: String(node.clusterID, radix: 16), nodeId: String(status.nodeID),
@@ -165,6 +183,19 @@ struct APIRoutes: Sendable {
             throw APIError(.serviceUnavailable, code: "transfer_incomplete", message: "node \(target) did not take over in time")
         }
         return try jsonResponse(["leader": String(target)])
+    }
+
+    /// Marks a member as draining (its slots move to the others, its WebSocket clients are
+    /// told to reconnect elsewhere, it reports not ready) or ends that.
+    private func setDraining(_ context: APIContext, _ draining: Bool) async throws -> Response {
+        let id = try nodeID(context.parameters.get("id"))
+        guard replica.status.confState.contains(id) else { throw APIError.notFound("node \(id) is not a member") }
+        let command = Command(
+            time: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)), actor: context.identity.actor,
+            action: .setDraining(SetDraining(node: id, draining: draining)))
+        let answer = try await perform { try await replica.propose(NodeStateMachine.command(.desk, command.encoded())) }
+        if case .failure(let error) = try DeskReply.decode(answer).result { throw APIError(error) }
+        return try jsonResponse(["id": String(id), "draining": String(draining)])
     }
 
     private func nodeID(_ text: String?) throws -> NodeID {

@@ -43,7 +43,7 @@ public final class ClusterNode: Sendable {
         let staffDirectory = StaffDirectory()
         self.staffDirectory = staffDirectory
         let replica = try Replica(
-            config: options.replica, store: store, machine: NodeStateMachine(events: events, staffDirectory: staffDirectory),
+            config: options.replica, store: store, machine: NodeStateMachine(nodeID: options.nodeID, events: events, staffDirectory: staffDirectory),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
@@ -81,6 +81,8 @@ public final class ClusterNode: Sendable {
         replica.start()
         logger.info("node \(options.nodeID) started: peer \(options.peerAddress), http \(options.httpAddress)")
         let joining: Task<Void, Never>? = joinTaskIfNeeded()
+        let supervisor = SlotSupervisor(node: self, settings: options.slots)
+        let slotWork = Task { await supervisor.run() }
         let authenticator = Authenticator(
             adminToken: options.adminToken, signer: TokenSigner(clusterSecret: options.clusterSecret), directory: staffDirectory)
         let events = EventStreams(node: self, authenticator: authenticator)
@@ -90,7 +92,10 @@ public final class ClusterNode: Sendable {
             server: .http1WebSocketUpgrade { request, _, _ in events.upgrade(request) },
             configuration: .init(address: .hostname(options.httpAddress.host, port: options.httpAddress.port)),
             logger: logger)
-        defer { joining?.cancel() }
+        defer {
+            joining?.cancel()
+            slotWork.cancel()
+        }
         do {
             try await app.runService()
         } catch {
@@ -130,6 +135,12 @@ final class PeerLiveness: Sendable {
     func heard(from peer: NodeID) {
         let now = DispatchTime.now().uptimeNanoseconds
         lastHeard.withLock { $0[peer] = now }
+    }
+
+    /// Whether `peer` was heard from in the last `milliseconds`.
+    func heardWithin(_ peer: NodeID, milliseconds: Int) -> Bool {
+        guard let heard = lastHeard.withLock({ $0[peer] }) else { return false }
+        return DispatchTime.now().uptimeNanoseconds - heard < UInt64(milliseconds) * 1_000_000
     }
 
     func isReachable(_ peer: NodeID) -> Bool? {

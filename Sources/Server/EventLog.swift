@@ -21,6 +21,8 @@ final class EventLog: Sendable {
         case event(Entry)
         /// Events after `seq` are not available here: reload state and resume from `seq`.
         case resync(UInt64)
+        /// This node is being drained: reconnect through the load balancer and resume there.
+        case draining
     }
 
     private struct State {
@@ -31,6 +33,7 @@ final class EventLog: Sendable {
         var floor: UInt64 = 0
         var subscribers: [UInt64: AsyncStream<Delivery>.Continuation] = [:]
         var nextSubscriber: UInt64 = 1
+        var draining = false
     }
 
     let retainedEventsMax: Int
@@ -86,11 +89,34 @@ final class EventLog: Sendable {
         }
     }
 
+    /// Whether this node is being drained.
+    var isDraining: Bool { state.withLock { $0.draining } }
+
+    /// Starts or ends draining: on start, every subscriber is told to move and disconnected,
+    /// and new subscribers are told the same at once.
+    func setDraining(_ draining: Bool) {
+        state.withLock { state in
+            guard state.draining != draining else { return }
+            state.draining = draining
+            guard draining else { return }
+            for subscriber in state.subscribers.values {
+                subscriber.yield(.draining)
+                subscriber.finish()
+            }
+            state.subscribers = [:]
+        }
+    }
+
     /// A stream of every event after `after`: the retained backlog first, then live events,
     /// without gaps or repeats; `.resync` first if the backlog does not reach back that far.
     func subscribe(after: UInt64) -> (stream: AsyncStream<Delivery>, cancel: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream<Delivery>.makeStream(bufferingPolicy: .bufferingOldest(subscriberBacklogMax))
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLock { state -> UInt64? in
+            if state.draining {
+                continuation.yield(.draining)
+                continuation.finish()
+                return nil
+            }
             if after < state.floor { continuation.yield(.resync(state.floor)) }
             for entry in state.entries[state.head...] where entry.seq > after {
                 continuation.yield(.event(entry))
@@ -101,6 +127,7 @@ final class EventLog: Sendable {
             return id
         }
         let cancel: @Sendable () -> Void = { [self] in
+            guard let id else { return }
             _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
         return (stream, cancel)

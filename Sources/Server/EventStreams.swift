@@ -13,10 +13,15 @@ import ServiceDesk
 ///
 /// The upgrade authenticates with `Authorization: Bearer …` or, for browsers, which cannot set
 /// that header on a WebSocket, with `?ticket=` from `POST /v1/auth/ticket`. A staff user
-/// deactivated while connected is disconnected; role and team changes apply at once.
+/// deactivated while connected is disconnected; role and team changes apply at once. When the
+/// node is drained every connection is closed with code 4001: reconnect through the load
+/// balancer and resume.
 struct EventStreams: Sendable {
     let node: ClusterNode
     let authenticator: Authenticator
+    /// Close code telling a client that this node is being drained: reconnect (through the
+    /// load balancer) and resume with `?after=` the last `seq` it saw.
+    static let drainingCloseCode: UInt16 = 4001
 
     func upgrade(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let path = request.path ?? ""
@@ -48,6 +53,9 @@ struct EventStreams: Sendable {
                             if viewer.canSee(entry.audience) { try await outbound.write(.text(entry.json)) }
                         case .resync(let seq):
                             try await outbound.write(.text("{\"type\":\"resync\",\"seq\":\(seq)}"))
+                        case .draining:
+                            try await outbound.close(.unknown(Self.drainingCloseCode), reason: "node draining; reconnect and resume")
+                            return
                         }
                     }
                 }

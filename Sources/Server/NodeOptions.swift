@@ -45,6 +45,13 @@ public struct NodeOptions: Sendable {
     public var requestBodyBytesMax = 1 << 20
     /// PBKDF2 rounds for new staff passwords; tests lower it to save time.
     public var passwordHashRounds = 600_000
+    /// How session slots are watched and worked on.
+    var slots = SlotSupervisor.Settings()
+    /// A voter not heard from for this long loses its session slots to healthy nodes.
+    public var slotFailoverMilliseconds: Int {
+        get { slots.failoverMilliseconds }
+        set { slots.failoverMilliseconds = newValue }
+    }
 
     public init(
         nodeID: NodeID, dataDirectory: String, peerAddress: HostPort, httpAddress: HostPort,

@@ -19,7 +19,11 @@ final class NodeStateMachine: ReplicatedStateMachine {
     /// Who may sign in, kept in step with the desk for the request path.
     let staffDirectory: StaffDirectory
 
-    init(events: EventLog, staffDirectory: StaffDirectory) {
+    /// This node, to notice when it is being drained.
+    let nodeID: NodeID
+
+    init(nodeID: NodeID, events: EventLog, staffDirectory: StaffDirectory) {
+        self.nodeID = nodeID
         self.events = events
         self.staffDirectory = staffDirectory
     }
@@ -36,8 +40,10 @@ final class NodeStateMachine: ReplicatedStateMachine {
             let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
             write(outcome.changes, into: &changes)
             for event in outcome.events {
-                if case .staff(let user) = event.payload, let stored = desk.staffUser(id: user.id) {
-                    staffDirectory.update(stored)
+                switch event.payload {
+                case .staff(let user): desk.staffUser(id: user.id).map(staffDirectory.update)
+                case .slots(let map): events.setDraining(map.draining.contains(nodeID))
+                default: break
                 }
             }
             events.publish(outcome.events.map { ($0, desk.audience(of: $0)) }, seq: index)
@@ -91,6 +97,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         for record in fresh { changes.put(record.key, record.value, in: .state) }
         desk = restored
         staffDirectory.replaceAll(with: desk.allStaffUsers())
+        events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 
     func load(from database: Database, appliedIndex: LogIndex) throws {
@@ -99,5 +106,6 @@ final class NodeStateMachine: ReplicatedStateMachine {
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
         desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
         staffDirectory.replaceAll(with: desk.allStaffUsers())
+        events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 }

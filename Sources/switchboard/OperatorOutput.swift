@@ -29,14 +29,16 @@ enum OperatorOutput {
 
     static func printMembers(_ json: [String: Any]) {
         let members = json["members"] as? [[String: Any]] ?? []
-        print(pad("ID", 6) + pad("ROLE", 9) + pad("PEER", 22) + pad("HTTP", 22) + pad("REACHABLE", 11) + "MATCH")
+        print(pad("ID", 6) + pad("ROLE", 9) + pad("PEER", 22) + pad("HTTP", 22) + pad("REACHABLE", 11) + pad("MATCH", 10) + "SLOTS")
         for member in members {
             let reachable = (member["reachable"] as? Bool).map { $0 ? "yes" : "no" } ?? "?"
             let match = (member["match"] as? NSNumber)?.stringValue ?? "-"
+            var slots = String((member["slots"] as? [Int] ?? []).count)
+            if member["draining"] as? Bool == true { slots += " (draining)" }
             print(
                 pad(member["id"] as? String ?? "?", 6) + pad(member["role"] as? String ?? "?", 9)
                     + pad(member["peerAddress"] as? String ?? "", 22) + pad(member["httpAddress"] as? String ?? "", 22)
-                    + pad(reachable, 11) + match)
+                    + pad(reachable, 11) + pad(match, 10) + slots)
         }
     }
 

@@ -28,6 +28,8 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Take a snapshot after this many applied entries.") var snapshotEntries: UInt64 = 10_000
     @Option(help: "PBKDF2-SHA256 rounds for new staff passwords (at least 100,000 outside tests).")
     var passwordHashRounds: Int = 600_000
+    @Option(help: "A voter not heard from for this many milliseconds loses its session slots.")
+    var slotFailoverMilliseconds: Int = 3_000
 
     func run() async throws {
         guard initialCluster == nil || join == nil else {
@@ -51,6 +53,8 @@ struct Start: AsyncParsableCommand {
         options.replica.snapshotEntriesInterval = snapshotEntries
         guard passwordHashRounds >= 1 else { throw ValidationError("--password-hash-rounds must be positive") }
         options.passwordHashRounds = passwordHashRounds
+        guard slotFailoverMilliseconds >= 100 else { throw ValidationError("--slot-failover-milliseconds must be at least 100") }
+        options.slotFailoverMilliseconds = slotFailoverMilliseconds
         var logger = Logger(label: "switchboard.n\(nodeId)")
         logger.logLevel = .info
         let node = try await ClusterNode(options: options, logger: logger)
@@ -90,7 +94,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Add, remove and list nodes.", subcommands: [List.self, Add.self, Remove.self])
+        commandName: "node", abstract: "Add, remove and list nodes.", subcommands: [List.self, Add.self, Remove.self, Drain.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List members.")
@@ -127,6 +131,39 @@ struct NodeCommand: AsyncParsableCommand {
         func run() async throws {
             let reply = try await endpoint.client.sendToLeader("DELETE", base: endpoint.base, path: "/v1/cluster/members/\(nodeId)")
             try OperatorOutput.finish(reply, json: endpoint.json, success: "node \(nodeId) removed")
+        }
+    }
+}
+
+extension NodeCommand {
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a node's session slots to the others and send its WebSocket clients elsewhere, before removing it.")
+        @OptionGroup var endpoint: EndpointOptions
+        @Option(help: "The node to drain.") var nodeId: UInt64
+        @Flag(help: "End draining instead: the node takes slots and clients again.") var undo = false
+        @Option(help: "Seconds to wait for the node to hand over all its slots.") var timeoutSeconds: Int = 30
+
+        func run() async throws {
+            let path = "/v1/cluster/members/\(nodeId)/drain"
+            let reply = try await endpoint.client.sendToLeader(undo ? "DELETE" : "POST", base: endpoint.base, path: path)
+            guard (200..<300).contains(reply.status) else { throw OperatorOutput.failure(reply) }
+            if undo { return try OperatorOutput.finish(reply, json: endpoint.json, success: "node \(nodeId) is no longer draining") }
+            let deadline = Date().addingTimeInterval(Double(timeoutSeconds))
+            while Date() < deadline {
+                let slots = try await slotsOwned()
+                if slots == 0 {
+                    return try OperatorOutput.finish(reply, json: endpoint.json, success: "node \(nodeId) drained: it owns no slots; it can be removed")
+                }
+                try await Task.sleep(nanoseconds: 200_000_000)
+            }
+            throw ValidationError("node \(nodeId) still owns slots after \(timeoutSeconds) s")
+        }
+
+        private func slotsOwned() async throws -> Int {
+            let members = try await OperatorOutput.fetchCluster(endpoint).json()?["members"] as? [[String: Any]] ?? []
+            let member = members.first { $0["id"] as? String == String(nodeId) }
+            return (member?["slots"] as? [Int])?.count ?? 0
         }
     }
 }

@@ -46,6 +46,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            resources: [.copy("Web")],
             swiftSettings: strict),
         .executableTarget(
             name: "switchboard",

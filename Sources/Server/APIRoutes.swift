@@ -17,6 +17,11 @@ struct APIRoutes: Sendable {
 
     func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        // Bearer tokens, not cookies, authenticate the API, so any site may embed the widget.
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .idempotencyKey],
+            allowMethods: [.get, .post, .put, .patch, .delete, .head, .options], maxAge: .seconds(600)))
+        router.add(middleware: FileMiddleware(node.options.webDirectory ?? Self.bundledWebDirectory, searchForIndexHtml: true))
         router.get("/health/live") { _, _ in try jsonResponse(["status": "live"]) }
         router.get("/health/ready") { _, _ in try readiness() }
         router.get("/metrics") { _, _ in metrics() }
@@ -68,6 +73,9 @@ struct APIRoutes: Sendable {
 
     /// Ready: a member that knows a leader and has applied what it knows committed, and is not
     /// being drained (so the load balancer sends it no new clients).
+    /// The web pages built into the binary's resource bundle.
+    static var bundledWebDirectory: String { Bundle.module.resourceURL!.appendingPathComponent("Web").path }
+
     private func readiness() throws -> Response {
         let status = replica.status
         let draining = node.events.isDraining

@@ -45,6 +45,8 @@ public struct NodeOptions: Sendable {
     public var requestBodyBytesMax = 1 << 20
     /// PBKDF2 rounds for new staff passwords; tests lower it to save time.
     public var passwordHashRounds = 600_000
+    /// Serve the web pages from this directory instead of the built-in copy (for development).
+    public var webDirectory: String?
     /// How session slots are watched and worked on.
     var slots = SlotSupervisor.Settings()
     /// A voter not heard from for this long loses its session slots to healthy nodes.

@@ -28,6 +28,7 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Take a snapshot after this many applied entries.") var snapshotEntries: UInt64 = 10_000
     @Option(help: "PBKDF2-SHA256 rounds for new staff passwords (at least 100,000 outside tests).")
     var passwordHashRounds: Int = 600_000
+    @Option(help: "Serve the web pages from this directory instead of the built-in copy.") var webDir: String?
     @Option(help: "A voter not heard from for this many milliseconds loses its session slots.")
     var slotFailoverMilliseconds: Int = 3_000
 
@@ -55,6 +56,7 @@ struct Start: AsyncParsableCommand {
         options.passwordHashRounds = passwordHashRounds
         guard slotFailoverMilliseconds >= 100 else { throw ValidationError("--slot-failover-milliseconds must be at least 100") }
         options.slotFailoverMilliseconds = slotFailoverMilliseconds
+        options.webDirectory = webDir
         var logger = Logger(label: "switchboard.n\(nodeId)")
         logger.logLevel = .info
         let node = try await ClusterNode(options: options, logger: logger)

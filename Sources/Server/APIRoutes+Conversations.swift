@@ -274,6 +274,9 @@ struct ResultView: Encodable {
         case .cannedResponse(let response): try response.encode(to: encoder)
         case .cannedResponseDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         case .slots(let map): try map.encode(to: encoder)
+        case .queue(let queue): try queue.encode(to: encoder)
+        case .routingRule(let rule): try rule.encode(to: encoder)
+        case .routingRuleDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         }
     }
 

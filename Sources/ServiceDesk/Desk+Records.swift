@@ -15,6 +15,8 @@ public enum RecordKey {
     static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
     static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
     static let slots = key("slots")
+    static func queue(_ id: String) -> [UInt8] { key("queue/" + id) }
+    static func routingRule(_ id: String) -> [UInt8] { key("routing_rule/" + id) }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -40,6 +42,8 @@ enum StoredRecord: Sendable, Hashable {
     case audit(AuditEntry)
     case idempotency(IdempotencyEntry)
     case slots(SlotMap)
+    case queue(Queue)
+    case routingRule(RoutingRule)
 
     static let encodingVersion = 1
 
@@ -61,6 +65,8 @@ enum StoredRecord: Sendable, Hashable {
         case .audit(let value): RecordKey.audit(value.index)
         case .idempotency(let value): RecordKey.idempotency(value.key)
         case .slots: RecordKey.slots
+        case .queue(let value): RecordKey.queue(value.id)
+        case .routingRule(let value): RecordKey.routingRule(value.id)
         }
     }
 }
@@ -84,6 +90,8 @@ extension StoredRecord: Codable {
         case "audit": self = .audit(try container.decode(AuditEntry.self, forKey: .value))
         case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
         case "slots": self = .slots(try container.decode(SlotMap.self, forKey: .value))
+        case "queue": self = .queue(try container.decode(Queue.self, forKey: .value))
+        case "routing_rule": self = .routingRule(try container.decode(RoutingRule.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -101,6 +109,8 @@ extension StoredRecord: Codable {
         case .audit(let value): try encode(value, as: "audit", into: &container)
         case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
         case .slots(let value): try encode(value, as: "slots", into: &container)
+        case .queue(let value): try encode(value, as: "queue", into: &container)
+        case .routingRule(let value): try encode(value, as: "routing_rule", into: &container)
         }
     }
 
@@ -126,6 +136,8 @@ extension Desk {
         all += audit.elements.map(StoredRecord.audit)
         all += idempotency.entries.values.map(StoredRecord.idempotency)
         if slots != SlotMap() { all.append(.slots(slots)) }
+        all += queues.values.map(StoredRecord.queue)
+        all += routingRules.values.map(StoredRecord.routingRule)
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -150,6 +162,8 @@ extension Desk {
             case .slots(let map):
                 guard map.isWellFormed else { throw .malformed("the slot map has the wrong size") }
                 slots = map
+            case .queue(let queue): queues[queue.id] = queue
+            case .routingRule(let rule): routingRules[rule.id] = rule
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
@@ -179,6 +193,7 @@ extension Desk {
                 throw .malformed("messages of conversation \(conversation.id) are missing")
             }
         }
+        try rebuildRouting()
     }
 
     /// The whole state as bytes, identical on every replica that applied the same commands:

@@ -98,7 +98,7 @@ extension Desk {
     /// The audience of an event just produced by `apply`.
     public func audience(of event: DeskEvent) -> EventAudience {
         switch event.payload {
-        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots:
+        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .queue, .routingRule, .routingRuleDeleted:
             return EventAudience(staffOnly: true)
         case .customer(let customer):
             return EventAudience(customerID: customer.id)

@@ -274,6 +274,11 @@ struct ResultView: Encodable {
         case .cannedResponse(let response): try response.encode(to: encoder)
         case .cannedResponseDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         case .slots(let map): try map.encode(to: encoder)
+        case .ticket(let ticket): try ticket.encode(to: encoder)
+        case .ticketComment(let comment): try comment.encode(to: encoder)
+        case .ticketAlert(let alert): try alert.encode(to: encoder)
+        case .slaPolicy(let policy): try policy.encode(to: encoder)
+        case .businessCalendar(let calendar): try calendar.encode(to: encoder)
         }
     }
 

@@ -12,6 +12,12 @@ public enum DeskResult: Sendable, Hashable, Codable {
     case cannedResponseDeleted(id: String)
     /// The session slot map after a change.
     case slots(SlotMap)
+    case ticket(Ticket)
+    case ticketComment(TicketComment)
+    /// An SLA breach, warning or reminder with the ticket after it.
+    case ticketAlert(TicketAlert)
+    case slaPolicy(SLAPolicy)
+    case businessCalendar(BusinessCalendar)
 }
 
 /// The kind of a live event, as clients see it.
@@ -30,6 +36,17 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case cannedResponseUpdated = "canned_response.updated"
     case cannedResponseDeleted = "canned_response.deleted"
     case slotsChanged = "slots.changed"
+    case ticketCreated = "ticket.created"
+    case ticketUpdated = "ticket.updated"
+    case ticketMerged = "ticket.merged"
+    case ticketCommentCreated = "ticket_comment.created"
+    case ticketSLABreached = "ticket.sla_breached"
+    case ticketSLAWarning = "ticket.sla_warning"
+    case ticketReminder = "ticket.reminder"
+    case slaPolicyCreated = "sla_policy.created"
+    case slaPolicyUpdated = "sla_policy.updated"
+    case businessCalendarCreated = "business_calendar.created"
+    case businessCalendarUpdated = "business_calendar.updated"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.

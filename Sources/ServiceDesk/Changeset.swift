@@ -11,6 +11,12 @@ struct Changeset {
     var deletedCannedResponseIDs: [String] = []
     /// The whole slot map after the command, if it changed.
     var slots: SlotMap?
+    var tickets: [Ticket] = []
+    var ticketComments: [TicketComment] = []
+    var ticketHistory: [TicketHistoryEntry] = []
+    var slaPolicies: [SLAPolicy] = []
+    var businessCalendars: [BusinessCalendar] = []
+    var outbox: [OutboxItem] = []
     var events: [DeskEvent] = []
     var audit: AuditNote?
 
@@ -76,6 +82,7 @@ extension Desk {
             slots = map
             writer.put(RecordKey.slots, StoredRecord.slots(map).encoded())
         }
+        commitTickets(changeset, writer: &writer)
     }
 
     private mutating func store(_ customer: Customer, writer: inout RecordWriter) {

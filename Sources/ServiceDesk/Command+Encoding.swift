@@ -101,6 +101,17 @@ extension Command.Action {
         case .deleteCannedResponse: "deleteCannedResponse"
         case .assignSlots: "assignSlots"
         case .setDraining: "setDraining"
+        case .createTicket: "createTicket"
+        case .updateTicket: "updateTicket"
+        case .addTicketComment: "addTicketComment"
+        case .mergeTickets: "mergeTickets"
+        case .createSLAPolicy: "createSLAPolicy"
+        case .updateSLAPolicy: "updateSLAPolicy"
+        case .createBusinessCalendar: "createBusinessCalendar"
+        case .updateBusinessCalendar: "updateBusinessCalendar"
+        case .recordSLABreach: "recordSLABreach"
+        case .recordSLAWarning: "recordSLAWarning"
+        case .remindAssignee: "remindAssignee"
         }
     }
 
@@ -123,6 +134,17 @@ extension Command.Action {
         case .deleteCannedResponse(let body): try container.encode(body, forKey: key)
         case .assignSlots(let body): try container.encode(body, forKey: key)
         case .setDraining(let body): try container.encode(body, forKey: key)
+        case .createTicket(let body): try container.encode(body, forKey: key)
+        case .updateTicket(let body): try container.encode(body, forKey: key)
+        case .addTicketComment(let body): try container.encode(body, forKey: key)
+        case .mergeTickets(let body): try container.encode(body, forKey: key)
+        case .createSLAPolicy(let body): try container.encode(body, forKey: key)
+        case .updateSLAPolicy(let body): try container.encode(body, forKey: key)
+        case .createBusinessCalendar(let body): try container.encode(body, forKey: key)
+        case .updateBusinessCalendar(let body): try container.encode(body, forKey: key)
+        case .recordSLABreach(let body): try container.encode(body, forKey: key)
+        case .recordSLAWarning(let body): try container.encode(body, forKey: key)
+        case .remindAssignee(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -148,6 +170,19 @@ extension Command.Action {
             .deleteCannedResponse(try container.decode(DeleteCannedResponse.self, forKey: key))
         case "assignSlots": .assignSlots(try container.decode(AssignSlots.self, forKey: key))
         case "setDraining": .setDraining(try container.decode(SetDraining.self, forKey: key))
+        case "createTicket": .createTicket(try container.decode(CreateTicket.self, forKey: key))
+        case "updateTicket": .updateTicket(try container.decode(UpdateTicket.self, forKey: key))
+        case "addTicketComment": .addTicketComment(try container.decode(AddTicketComment.self, forKey: key))
+        case "mergeTickets": .mergeTickets(try container.decode(MergeTickets.self, forKey: key))
+        case "createSLAPolicy": .createSLAPolicy(try container.decode(CreateSLAPolicy.self, forKey: key))
+        case "updateSLAPolicy": .updateSLAPolicy(try container.decode(UpdateSLAPolicy.self, forKey: key))
+        case "createBusinessCalendar":
+            .createBusinessCalendar(try container.decode(CreateBusinessCalendar.self, forKey: key))
+        case "updateBusinessCalendar":
+            .updateBusinessCalendar(try container.decode(UpdateBusinessCalendar.self, forKey: key))
+        case "recordSLABreach": .recordSLABreach(try container.decode(RecordSLABreach.self, forKey: key))
+        case "recordSLAWarning": .recordSLAWarning(try container.decode(RecordSLAWarning.self, forKey: key))
+        case "remindAssignee": .remindAssignee(try container.decode(RemindAssignee.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

@@ -38,5 +38,16 @@ public struct Command: Sendable, Hashable {
         case deleteCannedResponse(DeleteCannedResponse)
         case assignSlots(AssignSlots)
         case setDraining(SetDraining)
+        case createTicket(CreateTicket)
+        case updateTicket(UpdateTicket)
+        case addTicketComment(AddTicketComment)
+        case mergeTickets(MergeTickets)
+        case createSLAPolicy(CreateSLAPolicy)
+        case updateSLAPolicy(UpdateSLAPolicy)
+        case createBusinessCalendar(CreateBusinessCalendar)
+        case updateBusinessCalendar(UpdateBusinessCalendar)
+        case recordSLABreach(RecordSLABreach)
+        case recordSLAWarning(RecordSLAWarning)
+        case remindAssignee(RemindAssignee)
     }
 }

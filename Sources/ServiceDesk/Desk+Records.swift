@@ -15,6 +15,18 @@ public enum RecordKey {
     static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
     static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
     static let slots = key("slots")
+    static func ticket(_ id: String) -> [UInt8] { key("ticket/" + id) }
+    static func ticketComment(_ ticketID: String, seq: UInt64) -> [UInt8] {
+        key("ticket_comment/" + ticketID + "/" + padded(seq))
+    }
+    static func ticketHistory(_ ticketID: String, seq: UInt64) -> [UInt8] {
+        key("ticket_history/" + ticketID + "/" + padded(seq))
+    }
+    static func slaPolicy(_ id: String) -> [UInt8] { key("sla_policy/" + id) }
+    static func businessCalendar(_ id: String) -> [UInt8] { key("business_calendar/" + id) }
+    static func outbox(_ index: UInt64, ordinal: Int) -> [UInt8] {
+        key("outbox/" + padded(index) + "." + padded(UInt64(ordinal)))
+    }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -40,6 +52,12 @@ enum StoredRecord: Sendable, Hashable {
     case audit(AuditEntry)
     case idempotency(IdempotencyEntry)
     case slots(SlotMap)
+    case ticket(Ticket)
+    case ticketComment(TicketComment)
+    case ticketHistory(TicketHistoryEntry)
+    case slaPolicy(SLAPolicy)
+    case businessCalendar(BusinessCalendar)
+    case outbox(OutboxItem)
 
     static let encodingVersion = 1
 
@@ -61,6 +79,12 @@ enum StoredRecord: Sendable, Hashable {
         case .audit(let value): RecordKey.audit(value.index)
         case .idempotency(let value): RecordKey.idempotency(value.key)
         case .slots: RecordKey.slots
+        case .ticket(let value): RecordKey.ticket(value.id)
+        case .ticketComment(let value): RecordKey.ticketComment(value.ticketID, seq: value.seq)
+        case .ticketHistory(let value): RecordKey.ticketHistory(value.ticketID, seq: value.seq)
+        case .slaPolicy(let value): RecordKey.slaPolicy(value.id)
+        case .businessCalendar(let value): RecordKey.businessCalendar(value.id)
+        case .outbox(let value): RecordKey.outbox(value.index, ordinal: value.ordinal)
         }
     }
 }
@@ -84,6 +108,12 @@ extension StoredRecord: Codable {
         case "audit": self = .audit(try container.decode(AuditEntry.self, forKey: .value))
         case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
         case "slots": self = .slots(try container.decode(SlotMap.self, forKey: .value))
+        case "ticket": self = .ticket(try container.decode(Ticket.self, forKey: .value))
+        case "ticket_comment": self = .ticketComment(try container.decode(TicketComment.self, forKey: .value))
+        case "ticket_history": self = .ticketHistory(try container.decode(TicketHistoryEntry.self, forKey: .value))
+        case "sla_policy": self = .slaPolicy(try container.decode(SLAPolicy.self, forKey: .value))
+        case "business_calendar": self = .businessCalendar(try container.decode(BusinessCalendar.self, forKey: .value))
+        case "outbox": self = .outbox(try container.decode(OutboxItem.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -101,6 +131,12 @@ extension StoredRecord: Codable {
         case .audit(let value): try encode(value, as: "audit", into: &container)
         case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
         case .slots(let value): try encode(value, as: "slots", into: &container)
+        case .ticket(let value): try encode(value, as: "ticket", into: &container)
+        case .ticketComment(let value): try encode(value, as: "ticket_comment", into: &container)
+        case .ticketHistory(let value): try encode(value, as: "ticket_history", into: &container)
+        case .slaPolicy(let value): try encode(value, as: "sla_policy", into: &container)
+        case .businessCalendar(let value): try encode(value, as: "business_calendar", into: &container)
+        case .outbox(let value): try encode(value, as: "outbox", into: &container)
         }
     }
 
@@ -126,6 +162,7 @@ extension Desk {
         all += audit.elements.map(StoredRecord.audit)
         all += idempotency.entries.values.map(StoredRecord.idempotency)
         if slots != SlotMap() { all.append(.slots(slots)) }
+        all += ticketRecords()
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -150,6 +187,8 @@ extension Desk {
             case .slots(let map):
                 guard map.isWellFormed else { throw .malformed("the slot map has the wrong size") }
                 slots = map
+            case .ticket, .ticketComment, .ticketHistory, .slaPolicy, .businessCalendar, .outbox:
+                loadTicketRecord(record)
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
@@ -179,6 +218,7 @@ extension Desk {
                 throw .malformed("messages of conversation \(conversation.id) are missing")
             }
         }
+        try rebuildTicketState()
     }
 
     /// The whole state as bytes, identical on every replica that applied the same commands:

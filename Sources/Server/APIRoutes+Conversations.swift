@@ -299,6 +299,11 @@ struct ResultView: Encodable {
         case .queue(let queue): try queue.encode(to: encoder)
         case .routingRule(let rule): try rule.encode(to: encoder)
         case .routingRuleDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
+        case .ticket(let ticket): try ticket.encode(to: encoder)
+        case .ticketComment(let comment): try comment.encode(to: encoder)
+        case .ticketAlert(let alert): try alert.encode(to: encoder)
+        case .slaPolicy(let policy): try policy.encode(to: encoder)
+        case .businessCalendar(let calendar): try calendar.encode(to: encoder)
         }
     }
 

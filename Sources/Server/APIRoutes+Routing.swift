@@ -267,15 +267,20 @@ extension APIRoutes {
     /// the customer's behalf: the command's actor is the conversation's customer.
     private func rate(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
-        guard case .admin = context.identity else {
-            throw APIError(.forbidden, code: "forbidden", message: "only the customer rates a conversation, through the admin token")
-        }
         let body = try await decodeBody(RatingRequest.self, from: request, bytesMax: 16_384)
+        let action = Command.Action.rateConversation(RateConversation(conversationID: id, score: body.score, comment: body.comment))
+        if case .customer = context.identity {
+            // A visitor rates their own conversation (the desk checks it is theirs).
+            try await requireVisible(id, to: context.identity)
+            return try await propose(action, context: context, request: request, status: .ok)
+        }
+        guard case .admin = context.identity else {
+            throw APIError(.forbidden, code: "forbidden", message: "only the customer rates a conversation (or the admin token for them)")
+        }
         let customerID = try await perform {
             try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.conversation(id: id)?.customerID }
         }
         guard let customerID else { throw APIError.notFound("conversation \(id) does not exist") }
-        let action = Command.Action.rateConversation(RateConversation(conversationID: id, score: body.score, comment: body.comment))
         return try await propose(action, actor: .customer(id: customerID), request: request, status: .ok)
     }
 }

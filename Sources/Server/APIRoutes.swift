@@ -67,6 +67,7 @@ struct APIRoutes: Sendable {
         addWidgetRoutes(to: api)
         addStatsRoutes(to: api)
         addRoutingRoutes(to: api)
+        addTicketRoutes(to: api)
         // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
         // here is a plain request or an upgrade that failed authentication above.
         api.get("/events") { _, _ -> Response in

@@ -19,6 +19,12 @@ public enum DeskResult: Sendable, Hashable, Codable {
     case routingRule(RoutingRule)
     /// The id of a deleted routing rule.
     case routingRuleDeleted(id: String)
+    case ticket(Ticket)
+    case ticketComment(TicketComment)
+    /// An SLA breach, warning or reminder with the ticket after it.
+    case ticketAlert(TicketAlert)
+    case slaPolicy(SLAPolicy)
+    case businessCalendar(BusinessCalendar)
 }
 
 /// The kind of a live event, as clients see it.
@@ -55,6 +61,17 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case routingRuleCreated = "routing_rule.created"
     case routingRuleUpdated = "routing_rule.updated"
     case routingRuleDeleted = "routing_rule.deleted"
+    case ticketCreated = "ticket.created"
+    case ticketUpdated = "ticket.updated"
+    case ticketMerged = "ticket.merged"
+    case ticketCommentCreated = "ticket_comment.created"
+    case ticketSLABreached = "ticket.sla_breached"
+    case ticketSLAWarning = "ticket.sla_warning"
+    case ticketReminder = "ticket.reminder"
+    case slaPolicyCreated = "sla_policy.created"
+    case slaPolicyUpdated = "sla_policy.updated"
+    case businessCalendarCreated = "business_calendar.created"
+    case businessCalendarUpdated = "business_calendar.updated"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.

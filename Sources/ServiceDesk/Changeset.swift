@@ -15,6 +15,12 @@ struct Changeset {
     var queues: [Queue] = []
     var routingRules: [RoutingRule] = []
     var deletedRoutingRuleIDs: [String] = []
+    var tickets: [Ticket] = []
+    var ticketComments: [TicketComment] = []
+    var ticketHistory: [TicketHistoryEntry] = []
+    var slaPolicies: [SLAPolicy] = []
+    var businessCalendars: [BusinessCalendar] = []
+    var outbox: [OutboxItem] = []
     var events: [DeskEvent] = []
     var audit: AuditNote?
 
@@ -102,6 +108,7 @@ extension Desk {
             routingRules[id] = nil
             writer.delete(RecordKey.routingRule(id))
         }
+        commitTickets(changeset, writer: &writer)
     }
 
     private mutating func store(_ customer: Customer, writer: inout RecordWriter) {

@@ -119,6 +119,17 @@ extension Command.Action {
         case .rerouteConversation: "rerouteConversation"
         case .setSentiment: "setSentiment"
         case .rateConversation: "rateConversation"
+        case .createTicket: "createTicket"
+        case .updateTicket: "updateTicket"
+        case .addTicketComment: "addTicketComment"
+        case .mergeTickets: "mergeTickets"
+        case .createSLAPolicy: "createSLAPolicy"
+        case .updateSLAPolicy: "updateSLAPolicy"
+        case .createBusinessCalendar: "createBusinessCalendar"
+        case .updateBusinessCalendar: "updateBusinessCalendar"
+        case .recordSLABreach: "recordSLABreach"
+        case .recordSLAWarning: "recordSLAWarning"
+        case .remindAssignee: "remindAssignee"
         }
     }
 
@@ -159,6 +170,17 @@ extension Command.Action {
         case .rerouteConversation(let body): try container.encode(body, forKey: key)
         case .setSentiment(let body): try container.encode(body, forKey: key)
         case .rateConversation(let body): try container.encode(body, forKey: key)
+        case .createTicket(let body): try container.encode(body, forKey: key)
+        case .updateTicket(let body): try container.encode(body, forKey: key)
+        case .addTicketComment(let body): try container.encode(body, forKey: key)
+        case .mergeTickets(let body): try container.encode(body, forKey: key)
+        case .createSLAPolicy(let body): try container.encode(body, forKey: key)
+        case .updateSLAPolicy(let body): try container.encode(body, forKey: key)
+        case .createBusinessCalendar(let body): try container.encode(body, forKey: key)
+        case .updateBusinessCalendar(let body): try container.encode(body, forKey: key)
+        case .recordSLABreach(let body): try container.encode(body, forKey: key)
+        case .recordSLAWarning(let body): try container.encode(body, forKey: key)
+        case .remindAssignee(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -202,6 +224,19 @@ extension Command.Action {
         case "rerouteConversation": .rerouteConversation(try container.decode(RerouteConversation.self, forKey: key))
         case "setSentiment": .setSentiment(try container.decode(SetSentiment.self, forKey: key))
         case "rateConversation": .rateConversation(try container.decode(RateConversation.self, forKey: key))
+        case "createTicket": .createTicket(try container.decode(CreateTicket.self, forKey: key))
+        case "updateTicket": .updateTicket(try container.decode(UpdateTicket.self, forKey: key))
+        case "addTicketComment": .addTicketComment(try container.decode(AddTicketComment.self, forKey: key))
+        case "mergeTickets": .mergeTickets(try container.decode(MergeTickets.self, forKey: key))
+        case "createSLAPolicy": .createSLAPolicy(try container.decode(CreateSLAPolicy.self, forKey: key))
+        case "updateSLAPolicy": .updateSLAPolicy(try container.decode(UpdateSLAPolicy.self, forKey: key))
+        case "createBusinessCalendar":
+            .createBusinessCalendar(try container.decode(CreateBusinessCalendar.self, forKey: key))
+        case "updateBusinessCalendar":
+            .updateBusinessCalendar(try container.decode(UpdateBusinessCalendar.self, forKey: key))
+        case "recordSLABreach": .recordSLABreach(try container.decode(RecordSLABreach.self, forKey: key))
+        case "recordSLAWarning": .recordSLAWarning(try container.decode(RecordSLAWarning.self, forKey: key))
+        case "remindAssignee": .remindAssignee(try container.decode(RemindAssignee.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

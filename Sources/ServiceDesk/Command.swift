@@ -56,5 +56,16 @@ public struct Command: Sendable, Hashable {
         case rerouteConversation(RerouteConversation)
         case setSentiment(SetSentiment)
         case rateConversation(RateConversation)
+        case createTicket(CreateTicket)
+        case updateTicket(UpdateTicket)
+        case addTicketComment(AddTicketComment)
+        case mergeTickets(MergeTickets)
+        case createSLAPolicy(CreateSLAPolicy)
+        case updateSLAPolicy(UpdateSLAPolicy)
+        case createBusinessCalendar(CreateBusinessCalendar)
+        case updateBusinessCalendar(UpdateBusinessCalendar)
+        case recordSLABreach(RecordSLABreach)
+        case recordSLAWarning(RecordSLAWarning)
+        case remindAssignee(RemindAssignee)
     }
 }

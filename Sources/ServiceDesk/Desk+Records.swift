@@ -18,6 +18,18 @@ public enum RecordKey {
     static func widget(_ id: String) -> [UInt8] { key("widget/" + id) }
     static func queue(_ id: String) -> [UInt8] { key("queue/" + id) }
     static func routingRule(_ id: String) -> [UInt8] { key("routing_rule/" + id) }
+    static func ticket(_ id: String) -> [UInt8] { key("ticket/" + id) }
+    static func ticketComment(_ ticketID: String, seq: UInt64) -> [UInt8] {
+        key("ticket_comment/" + ticketID + "/" + padded(seq))
+    }
+    static func ticketHistory(_ ticketID: String, seq: UInt64) -> [UInt8] {
+        key("ticket_history/" + ticketID + "/" + padded(seq))
+    }
+    static func slaPolicy(_ id: String) -> [UInt8] { key("sla_policy/" + id) }
+    static func businessCalendar(_ id: String) -> [UInt8] { key("business_calendar/" + id) }
+    static func outbox(_ index: UInt64, ordinal: Int) -> [UInt8] {
+        key("outbox/" + padded(index) + "." + padded(UInt64(ordinal)))
+    }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -46,6 +58,12 @@ enum StoredRecord: Sendable, Hashable {
     case widget(Widget)
     case queue(Queue)
     case routingRule(RoutingRule)
+    case ticket(Ticket)
+    case ticketComment(TicketComment)
+    case ticketHistory(TicketHistoryEntry)
+    case slaPolicy(SLAPolicy)
+    case businessCalendar(BusinessCalendar)
+    case outbox(OutboxItem)
 
     static let encodingVersion = 1
 
@@ -70,6 +88,12 @@ enum StoredRecord: Sendable, Hashable {
         case .widget(let value): RecordKey.widget(value.id)
         case .queue(let value): RecordKey.queue(value.id)
         case .routingRule(let value): RecordKey.routingRule(value.id)
+        case .ticket(let value): RecordKey.ticket(value.id)
+        case .ticketComment(let value): RecordKey.ticketComment(value.ticketID, seq: value.seq)
+        case .ticketHistory(let value): RecordKey.ticketHistory(value.ticketID, seq: value.seq)
+        case .slaPolicy(let value): RecordKey.slaPolicy(value.id)
+        case .businessCalendar(let value): RecordKey.businessCalendar(value.id)
+        case .outbox(let value): RecordKey.outbox(value.index, ordinal: value.ordinal)
         }
     }
 }
@@ -96,6 +120,12 @@ extension StoredRecord: Codable {
         case "widget": self = .widget(try container.decode(Widget.self, forKey: .value))
         case "queue": self = .queue(try container.decode(Queue.self, forKey: .value))
         case "routing_rule": self = .routingRule(try container.decode(RoutingRule.self, forKey: .value))
+        case "ticket": self = .ticket(try container.decode(Ticket.self, forKey: .value))
+        case "ticket_comment": self = .ticketComment(try container.decode(TicketComment.self, forKey: .value))
+        case "ticket_history": self = .ticketHistory(try container.decode(TicketHistoryEntry.self, forKey: .value))
+        case "sla_policy": self = .slaPolicy(try container.decode(SLAPolicy.self, forKey: .value))
+        case "business_calendar": self = .businessCalendar(try container.decode(BusinessCalendar.self, forKey: .value))
+        case "outbox": self = .outbox(try container.decode(OutboxItem.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -116,6 +146,12 @@ extension StoredRecord: Codable {
         case .widget(let value): try encode(value, as: "widget", into: &container)
         case .queue(let value): try encode(value, as: "queue", into: &container)
         case .routingRule(let value): try encode(value, as: "routing_rule", into: &container)
+        case .ticket(let value): try encode(value, as: "ticket", into: &container)
+        case .ticketComment(let value): try encode(value, as: "ticket_comment", into: &container)
+        case .ticketHistory(let value): try encode(value, as: "ticket_history", into: &container)
+        case .slaPolicy(let value): try encode(value, as: "sla_policy", into: &container)
+        case .businessCalendar(let value): try encode(value, as: "business_calendar", into: &container)
+        case .outbox(let value): try encode(value, as: "outbox", into: &container)
         }
     }
 
@@ -144,6 +180,7 @@ extension Desk {
         all += widgets.values.map(StoredRecord.widget)
         all += queues.values.map(StoredRecord.queue)
         all += routingRules.values.map(StoredRecord.routingRule)
+        all += ticketRecords()
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -171,6 +208,8 @@ extension Desk {
             case .widget(let widget): widgets[widget.id] = widget
             case .queue(let queue): queues[queue.id] = queue
             case .routingRule(let rule): routingRules[rule.id] = rule
+            case .ticket, .ticketComment, .ticketHistory, .slaPolicy, .businessCalendar, .outbox:
+                loadTicketRecord(record)
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
@@ -201,6 +240,7 @@ extension Desk {
             }
         }
         try rebuildRouting()
+        try rebuildTicketState()
     }
 
     /// The whole state as bytes, identical on every replica that applied the same commands:

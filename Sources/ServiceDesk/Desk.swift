@@ -26,6 +26,17 @@ public struct Desk: Sendable, Hashable {
     /// Agents' loads, waiting conversations and customers' last agents; derived from
     /// `conversations` and rebuilt on load.
     var routing = RoutingIndex()
+    var tickets: [String: Ticket] = [:]
+    /// Each ticket's comments in seq order: `ticketComments[id][n]` has seq `n + 1`.
+    var ticketComments: [String: [TicketComment]] = [:]
+    /// Each ticket's history in seq order, like its comments.
+    var ticketHistory: [String: [TicketHistoryEntry]] = [:]
+    /// The earliest pending SLA timer of each ticket that has one (derived), so that
+    /// `dueWork` skips tickets with nothing due.
+    var ticketTimers: [String: Timestamp] = [:]
+    var slaPolicies: [String: SLAPolicy] = [:]
+    var businessCalendars: [String: BusinessCalendar] = [:]
+    var outbox = FIFO<OutboxItem>()
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
 
@@ -39,6 +50,7 @@ public struct Desk: Sendable, Hashable {
     public init(limits: DeskLimits = .standard) {
         precondition(limits.idempotencyEntriesMax >= 1, "the idempotency table must hold the newest key")
         precondition(limits.auditEntriesMax >= 1, "the audit log must hold the newest entry")
+        precondition(limits.outboxItemsMax >= 1, "the outbox must hold the newest item")
         self.limits = limits
     }
 
@@ -119,6 +131,17 @@ public struct Desk: Sendable, Hashable {
         case .rerouteConversation(let body): try rerouteConversation(body, context, &changeset)
         case .setSentiment(let body): try setSentiment(body, context, &changeset)
         case .rateConversation(let body): try rateConversation(body, context, &changeset)
+        case .createTicket(let body): try createTicket(body, context, &changeset)
+        case .updateTicket(let body): try updateTicket(body, context, &changeset)
+        case .addTicketComment(let body): try addTicketComment(body, context, &changeset)
+        case .mergeTickets(let body): try mergeTickets(body, context, &changeset)
+        case .createSLAPolicy(let body): try createSLAPolicy(body, context, &changeset)
+        case .updateSLAPolicy(let body): try updateSLAPolicy(body, context, &changeset)
+        case .createBusinessCalendar(let body): try createBusinessCalendar(body, context, &changeset)
+        case .updateBusinessCalendar(let body): try updateBusinessCalendar(body, context, &changeset)
+        case .recordSLABreach(let body): try recordSLABreach(body, context, &changeset)
+        case .recordSLAWarning(let body): try recordSLAWarning(body, context, &changeset)
+        case .remindAssignee(let body): try remindAssignee(body, context, &changeset)
         }
     }
 }

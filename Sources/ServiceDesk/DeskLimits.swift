@@ -64,6 +64,35 @@ public struct DeskLimits: Sendable, Hashable {
     public var queueWaitSecondsMax = 7 * 24 * 3_600
     /// Longest rating comment, in UTF-8 bytes.
     public var ratingCommentBytesMax = 2_000
+    /// Most comments on one ticket; a longer thread must continue in a new ticket.
+    public var ticketCommentsMax = 5_000
+    /// Most history entries of one ticket; every change writes one, so a ticket that reaches
+    /// this takes no more changes.
+    public var ticketHistoryEntriesMax = 20_000
+    /// Most custom fields on one ticket.
+    public var ticketFieldsMax = 50
+    /// Longest custom field value, in UTF-8 bytes.
+    public var ticketFieldValueBytesMax = 1_024
+    /// Most watchers of one ticket.
+    public var watchersMax = 50
+    /// Most SLA policies.
+    public var slaPoliciesMax = 100
+    /// Longest SLA target, warning or reminder interval, in business minutes (about ten
+    /// weeks around the clock).
+    public var slaTargetMinutesMax = 100_000
+    /// Most business-hours calendars.
+    public var businessCalendarsMax = 100
+    /// Most opening periods in one calendar's week.
+    public var openingHoursMax = 50
+    /// Fewest open minutes a calendar's week must have, so that business-time searches end
+    /// soon (see `BusinessClock.searchDaysMax`).
+    public var weeklyBusinessMinutesMin = 60
+    /// Most holidays in one calendar.
+    public var holidaysMax = 1_000
+    /// Most UTC offset changes in one calendar (two a year for 200 years, with room).
+    public var offsetChangesMax = 500
+    /// Most notifications kept in the outbox; the oldest is dropped first.
+    public var outboxItemsMax = 10_000
 
     /// The limits every production replica uses.
     public static let standard = DeskLimits()

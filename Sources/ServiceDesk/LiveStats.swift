@@ -34,6 +34,14 @@ public struct LiveStats: Sendable, Hashable, Codable {
     public var firstResponseSecondsAverage: Double?
     /// Seconds from opening to resolution, over resolved conversations.
     public var handleSecondsAverage: Double?
+    /// Average customer rating (1–5) and how many conversations were rated.
+    public var csatAverage: Double?
+    public var ratedConversations: Int
+    /// Tickets with an SLA policy, and how many of them breached at least one target.
+    public var ticketsWithSLA: Int
+    public var ticketsBreached: Int
+    /// The share of tickets with an SLA that breached nothing, 0…1.
+    public var slaCompliance: Double?
 }
 
 extension Desk {
@@ -44,6 +52,7 @@ extension Desk {
         var channels: [Channel: LiveStats.ChannelStats] = [:]
         var open = 0
         var firstResponse = Average(), handle = Average()
+        var ratingTotal = 0, rated = 0
         for conversation in conversations.values {
             count(conversation, into: &channels)
             if conversation.status == .open || conversation.status == .pending {
@@ -57,7 +66,13 @@ extension Desk {
             }
             if let first = conversation.firstResponseAt { firstResponse.add(first, since: conversation.createdAt) }
             if let resolved = conversation.resolvedAt { handle.add(resolved, since: conversation.createdAt) }
+            if let rating = conversation.rating {
+                ratingTotal += rating.score
+                rated += 1
+            }
         }
+        let withSLA = tickets.values.filter { $0.slaPolicyID != nil }
+        let breached = withSLA.filter { !$0.sla.breached.isEmpty }.count
         return LiveStats(
             time: now,
             queues: waiting.keys.sorted().map { queue in
@@ -71,7 +86,10 @@ extension Desk {
                     concurrentConversationsMax: user.concurrentConversationsMax)
             },
             channels: channels.keys.sorted { $0.rawValue < $1.rawValue }.map { channels[$0]! },
-            openConversations: open, firstResponseSecondsAverage: firstResponse.value, handleSecondsAverage: handle.value)
+            openConversations: open, firstResponseSecondsAverage: firstResponse.value, handleSecondsAverage: handle.value,
+            csatAverage: rated == 0 ? nil : Double(ratingTotal) / Double(rated), ratedConversations: rated,
+            ticketsWithSLA: withSLA.count, ticketsBreached: breached,
+            slaCompliance: withSLA.isEmpty ? nil : Double(withSLA.count - breached) / Double(withSLA.count))
     }
 
     private func count(_ conversation: Conversation, into channels: inout [Channel: LiveStats.ChannelStats]) {

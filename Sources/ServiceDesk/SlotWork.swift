@@ -12,6 +12,7 @@ extension Desk {
         // Each feature appends its due work here.
         var work: [Command.Action] = []
         work += routingWork(inSlots: slots, now: now, limit: limit)
+        work += dueTicketWork(in: slots, now: now)
         return Array(work.prefix(limit))
     }
 }

@@ -58,9 +58,14 @@ public struct Viewer: Sendable, Hashable {
 
     /// Whether the viewer may see an event with this audience.
     public func canSee(_ audience: EventAudience) -> Bool {
-        if audience.staffOnly || audience.internal { return isStaff }
+        if audience.staffOnly { return isStaff }
+        // Internal parts go to staff, and among staff only to those who may see the
+        // conversation or ticket they belong to.
+        if audience.internal && !isStaff { return false }
         if case .customer(let id) = kind, audience.conversationID == nil { return audience.customerID == id }
-        guard let customerID = audience.customerID, audience.conversationID != nil else { return isStaff }
+        guard let customerID = audience.customerID, audience.conversationID != nil || audience.ticketID != nil else {
+            return isStaff
+        }
         if seesEverything { return true }
         if case .staff(let id, _) = kind, audience.formerAssigneeID == id { return true }
         return canSee(customerID: customerID, assigneeID: audience.assigneeID, teamID: audience.teamID)
@@ -71,20 +76,24 @@ public struct Viewer: Sendable, Hashable {
 /// so every node filters the same event the same way.
 public struct EventAudience: Sendable, Hashable {
     public var conversationID: String?
+    /// The ticket the event belongs to; seen like a conversation with the same requester,
+    /// assignee and team.
+    public var ticketID: String?
     public var customerID: String?
     public var assigneeID: String?
     public var teamID: String?
     public var formerAssigneeID: String?
-    /// An internal note: staff only.
+    /// An internal note or comment, or an SLA alert: staff only.
     public var `internal`: Bool
     /// Staff, team and canned-response records: staff only.
     public var staffOnly: Bool
 
     public init(
         conversationID: String? = nil, customerID: String? = nil, assigneeID: String? = nil, teamID: String? = nil,
-        formerAssigneeID: String? = nil, internal: Bool = false, staffOnly: Bool = false
+        formerAssigneeID: String? = nil, internal: Bool = false, staffOnly: Bool = false, ticketID: String? = nil
     ) {
         self.conversationID = conversationID
+        self.ticketID = ticketID
         self.customerID = customerID
         self.assigneeID = assigneeID
         self.teamID = teamID
@@ -110,6 +119,8 @@ extension Desk {
         case .message(let message):
             guard let conversation = conversations[message.conversationID] else { return EventAudience(staffOnly: true) }
             return audience(conversation, formerAssigneeID: nil, internal: message.internal)
+        case .ticket, .ticketComment, .ticketAlert, .slaPolicy, .businessCalendar:
+            return ticketAudience(of: event)
         }
     }
 

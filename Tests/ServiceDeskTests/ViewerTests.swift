@@ -67,4 +67,14 @@ import Testing
         let audience = harness.desk.audience(of: try #require(outcome.events.first))
         #expect(customer.canSee(audience) && !otherCustomer.canSee(audience) && agent.canSee(audience))
     }
+
+    @Test func internalNotesReachOnlyTheStaffWhoSeeTheConversation() throws {
+        var harness = Harness.populated()
+        harness.ok(Harness.supervisor, .updateConversation(UpdateConversation(conversationID: "v1", assigneeID: .set("a2"))))
+        let note = harness.run(Harness.otherAgent, .postMessage(PostMessage(conversationID: "v1", messageID: "m1", text: "note", internal: true)))
+        let audience = harness.desk.audience(of: try #require(note.events.first))
+        #expect(otherAgent.canSee(audience) && supervisor.canSee(audience))
+        #expect(!agent.canSee(audience), "a1 may not see a2's conversation, so neither its notes")
+        #expect(!customer.canSee(audience))
+    }
 }

@@ -109,3 +109,19 @@ def test_visitor_events_typing_and_read_marks(cluster_factory):
     texts = [e["data"]["text"] for e in events if e["type"] == "message.created"]
     assert texts == ["reply"]
     assert events[-1]["type"] == "conversation.read"
+
+
+def test_a_visitor_rates_their_resolved_conversation_once(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[1]
+    widget = make_widget(cluster, node)
+    token = call(node, "POST", "/v1/widget/sessions", body={"widgetKey": widget["publicKey"]}).json()["token"]
+    conversation = call(node, "POST", "/v1/conversations", token, {}).json()["id"]
+    assert call(node, "POST", f"/v1/conversations/{conversation}/rating", token, {"score": 5}).status_code == 409
+    assert call(node, "PATCH", f"/v1/conversations/{conversation}", cluster.token, {"status": "resolved"}).status_code == 200
+    stranger = call(node, "POST", "/v1/widget/sessions", body={"widgetKey": widget["publicKey"]}).json()["token"]
+    assert call(node, "POST", f"/v1/conversations/{conversation}/rating", stranger, {"score": 1}).status_code == 404
+    rated = call(node, "POST", f"/v1/conversations/{conversation}/rating", token, {"score": 5, "comment": "Quick!"})
+    assert rated.status_code == 200, rated.text
+    assert rated.json()["rating"]["score"] == 5
+    assert call(node, "POST", f"/v1/conversations/{conversation}/rating", token, {"score": 1}).status_code == 409

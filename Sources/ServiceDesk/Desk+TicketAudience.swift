@@ -1,0 +1,32 @@
+extension Viewer {
+    /// Whether the viewer may see a ticket: as for conversations, with the requester as the
+    /// customer.
+    public func canSee(_ ticket: Ticket) -> Bool {
+        canSee(customerID: ticket.requesterID, assigneeID: ticket.assigneeID, teamID: ticket.teamID)
+    }
+}
+
+extension Desk {
+    /// Who a ticket-side event concerns: ticket events go to staff who may see the ticket and
+    /// to its requester; internal comments and SLA alerts to staff only; policies and
+    /// calendars to staff.
+    func ticketAudience(of event: DeskEvent) -> EventAudience {
+        switch event.payload {
+        case .ticket(let ticket):
+            return audience(ticket, formerAssigneeID: event.formerAssigneeID, internal: false)
+        case .ticketComment(let comment):
+            guard let ticket = tickets[comment.ticketID] else { return EventAudience(staffOnly: true) }
+            return audience(ticket, formerAssigneeID: nil, internal: comment.internal)
+        case .ticketAlert(let alert):
+            return audience(alert.ticket, formerAssigneeID: event.formerAssigneeID, internal: true)
+        default:
+            return EventAudience(staffOnly: true)
+        }
+    }
+
+    private func audience(_ ticket: Ticket, formerAssigneeID: String?, internal: Bool) -> EventAudience {
+        EventAudience(
+            customerID: ticket.requesterID, assigneeID: ticket.assigneeID, teamID: ticket.teamID,
+            formerAssigneeID: formerAssigneeID, internal: `internal`, ticketID: ticket.id)
+    }
+}

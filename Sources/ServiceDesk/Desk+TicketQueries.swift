@@ -1,0 +1,129 @@
+/// Which tickets a listing returns; `nil` fields do not filter.
+public struct TicketFilter: Sendable, Hashable {
+    public var status: TicketStatus?
+    public var assignee: ConversationFilter.Assignee?
+    public var teamID: String?
+    public var requesterID: String?
+    public var priority: Priority?
+    /// `true`: tickets with at least one breached target; `false`: those with none.
+    public var breached: Bool?
+
+    public init(
+        status: TicketStatus? = nil, assignee: ConversationFilter.Assignee? = nil, teamID: String? = nil,
+        requesterID: String? = nil, priority: Priority? = nil, breached: Bool? = nil
+    ) {
+        self.status = status
+        self.assignee = assignee
+        self.teamID = teamID
+        self.requesterID = requesterID
+        self.priority = priority
+        self.breached = breached
+    }
+
+    func matches(_ ticket: Ticket) -> Bool {
+        if let status, ticket.status != status { return false }
+        if let teamID, ticket.teamID != teamID { return false }
+        if let requesterID, ticket.requesterID != requesterID { return false }
+        if let priority, ticket.priority != priority { return false }
+        if let breached, ticket.sla.breached.isEmpty == breached { return false }
+        switch assignee {
+        case nil: return true
+        case .unassigned: return ticket.assigneeID == nil
+        case .staff(let id): return ticket.assigneeID == id
+        }
+    }
+}
+
+extension Desk {
+    /// The ticket with `id`.
+    public func ticket(id: String) -> Ticket? { tickets[id] }
+
+    /// Tickets matching `filter`, newest first (by creation time, then id descending). The
+    /// cursor is opaque to callers.
+    public func tickets(
+        matching filter: TicketFilter, limit: Int, after cursor: String? = nil,
+        where include: (Ticket) -> Bool = { _ in true }
+    ) -> Page<Ticket> {
+        let position = cursor.flatMap(TicketCursor.init(encoded:))
+        let sorted = tickets.values
+            .filter { filter.matches($0) && (position?.precedes($0) ?? true) && include($0) }
+            .sorted { TicketCursor($0).precedes($1) }
+        let size = pageSize(limit)
+        let items = Array(sorted.prefix(size))
+        return Page(items: items, nextCursor: sorted.count > size ? items.last.map { TicketCursor($0).encoded } : nil)
+    }
+
+    /// Comments of a ticket with seq greater than `afterSeq`, oldest first. Customers' views
+    /// pass `includeInternal: false`.
+    public func ticketComments(
+        ticketID: String, afterSeq: UInt64 = 0, limit: Int, includeInternal: Bool = true
+    ) -> [TicketComment] {
+        guard let list = ticketComments[ticketID], afterSeq < UInt64(list.count) else { return [] }
+        let visible = list[Int(afterSeq)...].lazy.filter { includeInternal || !$0.internal }
+        return Array(visible.prefix(pageSize(limit)))
+    }
+
+    /// History entries of a ticket with seq greater than `afterSeq`, oldest first.
+    public func ticketHistory(ticketID: String, afterSeq: UInt64 = 0, limit: Int) -> [TicketHistoryEntry] {
+        guard let list = ticketHistory[ticketID], afterSeq < UInt64(list.count) else { return [] }
+        return Array(list[Int(afterSeq)...].prefix(pageSize(limit)))
+    }
+
+    /// The policy a ticket's clocks follow and its clocks, for a ticket that exists.
+    public func slaState(ticketID: String) -> (policy: SLAPolicy?, sla: TicketSLA)? {
+        tickets[ticketID].map { (policy(of: $0), $0.sla) }
+    }
+
+    /// The SLA policy with `id`.
+    public func slaPolicy(id: String) -> SLAPolicy? { slaPolicies[id] }
+
+    /// All SLA policies in id order; at most `slaPoliciesMax`.
+    public func allSLAPolicies() -> [SLAPolicy] { slaPolicies.values.sorted { $0.id < $1.id } }
+
+    /// The business calendar with `id`.
+    public func businessCalendar(id: String) -> BusinessCalendar? { businessCalendars[id] }
+
+    /// All business calendars in id order; at most `businessCalendarsMax`.
+    public func allBusinessCalendars() -> [BusinessCalendar] { businessCalendars.values.sorted { $0.id < $1.id } }
+
+    /// Outbox items after the item with id `afterID` (oldest first), optionally of one ticket.
+    public func outboxItems(afterID: String? = nil, ticketID: String? = nil, limit: Int) -> [OutboxItem] {
+        let position = afterID.flatMap(Self.outboxPosition)
+        let items = outbox.elements.lazy.filter { item in
+            (position.map { ($0.index, $0.ordinal) < (item.index, item.ordinal) } ?? true)
+                && (ticketID == nil || item.ticketID == ticketID)
+        }
+        return Array(items.prefix(pageSize(limit)))
+    }
+
+    private static func outboxPosition(_ id: String) -> (index: UInt64, ordinal: Int)? {
+        let parts = id.split(separator: ".")
+        guard parts.count == 2, let index = UInt64(parts[0]), let ordinal = Int(parts[1]) else { return nil }
+        return (index, ordinal)
+    }
+}
+
+/// A position in the newest-first ticket order.
+struct TicketCursor {
+    var createdAt: Int64
+    var id: String
+
+    init(_ ticket: Ticket) {
+        createdAt = ticket.createdAt.millisecondsSinceEpoch
+        id = ticket.id
+    }
+
+    init?(encoded: String) {
+        guard let colon = encoded.firstIndex(of: ":"), let time = Int64(encoded[..<colon]) else { return nil }
+        createdAt = time
+        id = String(encoded[encoded.index(after: colon)...])
+    }
+
+    var encoded: String { "\(createdAt):\(id)" }
+
+    /// Whether `ticket` comes after this position in the listing.
+    func precedes(_ ticket: Ticket) -> Bool {
+        let other = ticket.createdAt.millisecondsSinceEpoch
+        return other != createdAt ? other < createdAt : ticket.id < id
+    }
+}

@@ -5,7 +5,9 @@ extension Desk {
         try context.principal.requireRole(.supervisor, to: "manage SLA policies")
         try limits.checkID(body.id, "SLA policy id")
         guard slaPolicies[body.id] == nil else { throw .conflict("SLA policy \(body.id) already exists") }
-        guard slaPolicies.count < limits.slaPoliciesMax else { throw .conflict("there are already \(limits.slaPoliciesMax) SLA policies") }
+        guard slaPolicies.count < limits.slaPoliciesMax else {
+            throw .conflict("there are already \(limits.slaPoliciesMax) SLA policies")
+        }
         let policy = SLAPolicy(
             id: body.id, name: try limits.name(body.name, "name"), targets: try slaTargets(body.targets),
             calendarID: try body.calendarID.map { id throws(CommandError) in try requireCalendar(id) },

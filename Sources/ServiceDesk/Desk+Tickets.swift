@@ -104,30 +104,48 @@ extension Desk {
         try requireCanManage(source, context.principal)
         try requireCanManage(target, context.principal)
         try requireSupportedTime(context.time)
-        let author = Self.noteAuthor(context.principal)
+        try closeAsMerged(source, into: target.id, context, &changeset)
+        let merged = try absorb(source, into: target, context, &changeset)
+        changeset.note("ticket.merge", target: source.id, details: "into=\(target.id)")
+        return .ticket(merged)
+    }
+
+    /// The source of a merge: closed, pointing at its target, with an internal note saying so.
+    private func closeAsMerged(
+        _ source: Ticket, into targetID: String, _ context: CommandContext, _ changeset: inout Changeset
+    ) throws(CommandError) {
         var closed = source
         closed.status = .closed
         closed.closedAt = context.time
-        closed.mergedInto = target.id
+        closed.mergedInto = targetID
         closed.updatedAt = context.time
-        let sourceLate = reconcileSLA(&closed, before: source, at: context.time)
-        let sourceNote = try appendComment(&closed, text: "Merged into ticket \(target.id).", author: author, internal: true, context, &changeset)
+        let late = reconcileSLA(&closed, before: source, at: context.time)
+        let note = try appendComment(
+            &closed, text: "Merged into ticket \(targetID).", author: Self.noteAuthor(context.principal), internal: true,
+            context, &changeset)
         try appendHistory(&closed, before: source, action: "merged_into", context, &changeset)
+        changeset.tickets.append(closed)
+        changeset.emit(.ticketMerged, .ticket(closed))
+        changeset.emit(.ticketCommentCreated, .ticketComment(note))
+        emitLateBreaches(late, of: closed, &changeset)
+    }
+
+    /// The target of a merge, with the source's comments copied into an internal comment.
+    private func absorb(
+        _ source: Ticket, into target: Ticket, _ context: CommandContext, _ changeset: inout Changeset
+    ) throws(CommandError) -> Ticket {
         var merged = target
         merged.updatedAt = context.time
-        let targetLate = reconcileSLA(&merged, before: target, at: context.time)
-        let targetNote = try appendComment(&merged, text: mergeNote(source), author: author, internal: true, context, &changeset)
+        let late = reconcileSLA(&merged, before: target, at: context.time)
+        let note = try appendComment(
+            &merged, text: mergeNote(source), author: Self.noteAuthor(context.principal), internal: true, context, &changeset)
         let absorbed = TicketChange(field: "merged", from: nil, to: source.id)
         try appendHistory(&merged, before: target, action: "merged", extra: [absorbed], context, &changeset)
-        changeset.tickets += [closed, merged]
-        changeset.emit(.ticketMerged, .ticket(closed))
+        changeset.tickets.append(merged)
         changeset.emit(.ticketUpdated, .ticket(merged))
-        changeset.emit(.ticketCommentCreated, .ticketComment(sourceNote))
-        changeset.emit(.ticketCommentCreated, .ticketComment(targetNote))
-        emitLateBreaches(sourceLate, of: closed, &changeset)
-        emitLateBreaches(targetLate, of: merged, &changeset)
-        changeset.note("ticket.merge", target: source.id, details: "into=\(target.id)")
-        return .ticket(merged)
+        changeset.emit(.ticketCommentCreated, .ticketComment(note))
+        emitLateBreaches(late, of: merged, &changeset)
+        return merged
     }
 
     /// The source's comments, copied into one internal comment on the target for as long as

@@ -127,6 +127,11 @@ extension Timestamp {
         let misfiled = Command.Action.recordSLABreach(RecordSLABreach(
             ticketID: "k1", metric: .firstResponse, fence: harness.desk.slotMap.fence(for: wrongSlot)))
         harness.rejects(.system, misfiled, .invalid)
+        let staleWarning = Command.Action.recordSLAWarning(RecordSLAWarning(ticketID: "k1", metric: .resolution, fence: SlotFence(
+            slot: SlotMap.slot(of: "k1"), epoch: 1, owner: 1)))
+        harness.rejects(.system, staleWarning, .conflict)
+        let missing = Command.Action.remindAssignee(RemindAssignee(ticketID: "k9", fence: harness.fence("k9")))
+        harness.rejects(.system, missing, .notFound)
         let fresh = harness.due(at: dueAt, owner: 2)
         #expect(fresh.count == 1 && fresh != [stale])
         harness.rejects(Harness.supervisor, fresh[0], .forbidden)

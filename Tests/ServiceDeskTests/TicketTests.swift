@@ -239,7 +239,7 @@ extension Harness {
         harness.ok(Harness.supervisor, Harness.comment("Known issue", on: "k1", internal: true))
         let outcome = harness.run(Harness.supervisor, .mergeTickets(MergeTickets(sourceID: "k1", targetID: "k2")))
         let target = try #require(try outcome.result.get().ticket)
-        #expect(outcome.events.map(\.type) == [.ticketMerged, .ticketUpdated, .ticketCommentCreated, .ticketCommentCreated])
+        #expect(outcome.events.map(\.type) == [.ticketMerged, .ticketCommentCreated, .ticketUpdated, .ticketCommentCreated])
         let source = harness.ticket("k1")
         #expect(source.status == .closed && source.mergedInto == "k2" && source.closedAt != nil)
         #expect(source.sla.resolutionRunningSince == nil)

@@ -1,0 +1,95 @@
+"""The agent console in a real browser, served through HAProxy, against real nodes."""
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import screenshot
+from pages import (call, console_is_live, console_messages, create_staff, open_in_inbox, sign_in, texts, type_reply,
+                   wait_for)
+
+
+def open_conversation(cluster, external_id, subject, **fields):
+    reply = call(cluster.nodes[1].url, "POST", "/v1/conversations", cluster.token, {
+        "customer": {"externalId": external_id, "name": f"Visitor {external_id}"}, "channel": "web",
+        "subject": subject, **fields})
+    assert reply.status_code == 201, reply.text
+    return reply.json()["id"]
+
+
+def customer_says(cluster, conversation_id, text, node=1):
+    reply = call(cluster.nodes[node].url, "POST", f"/v1/conversations/{conversation_id}/messages", cluster.token,
+                 {"author": {"type": "customer"}, "text": text})
+    assert reply.status_code == 201, reply.text
+
+
+def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcuts(cluster, browsers):
+    balancer = cluster.balancer.start()
+    create_staff(cluster, "alex")
+    create_staff(cluster, "sam", role="supervisor")
+    canned = call(cluster.nodes[1].url, "POST", "/v1/canned-responses", cluster.token,
+                  {"title": "Refund policy", "text": "Refunds take 3 to 5 working days.", "shortcut": "refund"})
+    assert canned.status_code == 201, canned.text
+    driver = browsers()
+    sign_in(driver, balancer.url, "alex@example.com")
+    wait_for(driver, console_is_live, "the live connection")
+    screenshot(driver, "console-empty")
+
+    # A conversation that arrives after sign-in appears in the Unassigned view without a reload.
+    conversation = open_conversation(cluster, "v-live", "Where is my parcel?")
+    customer_says(cluster, conversation, "Hello, my parcel is late", node=3)
+    driver.find_element(By.CSS_SELECTOR, '.inbox-views [data-view="unassigned"]').click()
+    wait_for(driver, lambda d: "Visitor v-live" in " ".join(texts(d, "#inbox-list .inbox-customer")),
+             "the new conversation in the inbox")
+    wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-count="unassigned"]').text == "1", "the count")
+    open_in_inbox(driver, conversation, view="unassigned")
+    wait_for(driver, lambda d: [t for _, t in console_messages(d)] == ["Hello, my parcel is late"], "the history")
+    wait_for(driver, lambda d: d.find_element(By.ID, "profile-name").text.startswith("Visitor v-live"), "the profile")
+
+    # Keyboard: a assigns to me; the conversation moves to Mine.
+    driver.find_element(By.TAG_NAME, "body").send_keys("a")
+    wait_for(driver, lambda d: d.find_element(By.ID, "conversation-assignee").text == "Alex", "the assignment")
+
+    # A canned response through /shortcut, then an internal note.
+    box = driver.find_element(By.ID, "composer-text")
+    box.click()
+    box.send_keys("Sorry! /ref")
+    wait_for(driver, lambda d: d.find_element(By.ID, "canned-suggestions").is_displayed(), "canned suggestions")
+    box.send_keys(Keys.ENTER)
+    assert box.get_attribute("value") == "Sorry! Refunds take 3 to 5 working days."
+    box.send_keys(Keys.ENTER)
+    type_reply(driver, "Customer sounds upset; offer a voucher", note=True)
+    customer_says(cluster, conversation, "Thanks, and the voucher?", node=2)
+    expected = ["Hello, my parcel is late", "Sorry! Refunds take 3 to 5 working days.",
+                "Customer sounds upset; offer a voucher", "Thanks, and the voucher?"]
+    wait_for(driver, lambda d: [t for _, t in console_messages(d)] == expected, "the replies and the live message")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#messages .message--pending")
+    notes = driver.find_elements(By.CSS_SELECTOR, "#messages .message--internal")
+    assert [n.find_element(By.CLASS_NAME, "message-text").text for n in notes] == ["Customer sounds upset; offer a voucher"]
+    screenshot(driver, "console-conversation")
+
+    stored = call(cluster.nodes[3].url, "GET", f"/v1/conversations/{conversation}/messages", cluster.token).json()["items"]
+    assert [(m["text"], m.get("internal", False)) for m in stored] == [
+        (expected[0], False), (expected[1], False), (expected[2], True), (expected[3], False)]
+
+    # A supervisor assigns another conversation to alex: a notification offers to open it.
+    other = open_conversation(cluster, "v-assigned", "Invoice copy")
+    sam = call(cluster.nodes[2].url, "POST", "/v1/auth/login", None, {"email": "sam@example.com", "password": "correct horse battery"})
+    assert call(cluster.nodes[2].url, "PATCH", f"/v1/conversations/{other}", sam.json()["token"],
+                {"assignee": "alex"}).status_code == 200
+    toast = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#toasts .toast"), "the assignment notification")
+    assert "assigned to you" in toast.text and "Visitor v-assigned" in toast.text
+    screenshot(driver, "console-notification")
+
+    # e resolves; the conversation leaves the open Mine view. Presence switches with s.
+    driver.find_element(By.TAG_NAME, "body").send_keys("e")
+    wait_for(driver, lambda d: d.find_element(By.ID, "conversation-status").text == "resolved", "resolved")
+    driver.find_element(By.TAG_NAME, "body").send_keys("1")
+    wait_for(driver, lambda d: conversation not in [e.get_attribute("data-conversation-id")
+                                                    for e in d.find_elements(By.CSS_SELECTOR, "#inbox-list [data-conversation-id]")],
+             "the resolved conversation to leave the open view")
+    assert call(cluster.nodes[1].url, "GET", "/v1/agents/alex", cluster.token).json()["status"] == "offline"
+    driver.find_element(By.TAG_NAME, "body").send_keys("s")
+    wait_for(driver, lambda d: call(cluster.nodes[2].url, "GET", "/v1/agents/alex", cluster.token).json()["status"] == "online",
+             "presence online")
+    driver.find_element(By.TAG_NAME, "body").send_keys("?")
+    wait_for(driver, lambda d: d.find_element(By.ID, "shortcuts-help").is_displayed(), "the shortcut list")
+    screenshot(driver, "console-shortcuts")

@@ -5,6 +5,7 @@ Nodes serve the pages from the source tree (`--web-dir`), so the tests exercise 
 they are now, not the copy bundled at the last build. Every process and server a test starts
 is stopped in the fixture teardown, even when the test fails."""
 import os
+import signal
 import sys
 import threading
 from functools import partial
@@ -46,13 +47,51 @@ def start_cluster(cluster):
     return cluster
 
 
+class PinnableBalancer(LoadBalancer):
+    """HAProxy on 127.0.0.10:18090 that can first send every client to one node, then open to all.
+
+    The browser tests kill "the agent's node": with the balancer pinned while the console
+    connects, that node is known. Opening to all is a graceful reload: the old HAProxy process
+    keeps the connections it has (the console's WebSocket to the pinned node) and exits when
+    they end; `stop` ends it too if it is still there."""
+
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        self.retired_pids = []
+
+    def pid_file(self, node_id):
+        return os.path.join(self.cluster.directory, f"n{node_id}.pid")
+
+    def pin(self, node_id):
+        for node in self.cluster.nodes.values():
+            if node.id != node_id and os.path.exists(self.pid_file(node.id)):
+                os.remove(self.pid_file(node.id))
+        return self.start()
+
+    def open_to_all(self):
+        with open(os.path.join(self.cluster.directory, "haproxy.pid")) as handle:
+            self.retired_pids.append(int(handle.read().strip()))
+        for node in self.cluster.nodes.values():
+            with open(self.pid_file(node.id), "w") as handle:
+                handle.write(str(node.process.pid))
+        return self.start()
+
+    def stop(self):
+        super().stop()
+        for pid in self.retired_pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.fixture
 def cluster(request):
     made = Cluster(size=3)
     balancer = None
     try:
         start_cluster(made)
-        balancer = LoadBalancer(made)
+        balancer = PinnableBalancer(made)
         made.balancer = balancer
         yield made
     finally:

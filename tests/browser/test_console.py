@@ -93,3 +93,35 @@ def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcu
     driver.find_element(By.TAG_NAME, "body").send_keys("?")
     wait_for(driver, lambda d: d.find_element(By.ID, "shortcuts-help").is_displayed(), "the shortcut list")
     screenshot(driver, "console-shortcuts")
+
+
+def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):
+    balancer = cluster.balancer.pin(2)
+    create_staff(cluster, "alex")
+    conversation = open_conversation(cluster, "v-failover", "Failover")
+    customer_says(cluster, conversation, "first")
+    driver = browsers()
+    sign_in(driver, balancer.url, "alex@example.com")
+    open_in_inbox(driver, conversation, view="unassigned")
+    driver.find_element(By.ID, "assign-self").click()
+    wait_for(driver, console_is_live, "the live connection")
+    wait_for(driver, lambda d: [t for _, t in console_messages(d)] == ["first"], "the history")
+
+    # The console's only node dies; the balancer now knows the others.
+    balancer.open_to_all()
+    cluster.nodes[2].kill()
+    wait_for(driver, lambda d: "Reconnecting" in d.find_element(By.ID, "connection").text, "the reconnecting banner")
+    screenshot(driver, "console-reconnecting")
+    type_reply(driver, "reply during the outage")
+    customer_says(cluster, conversation, "customer during the outage", node=1)
+    customer_says(cluster, conversation, "customer again", node=3)
+
+    wait_for(driver, console_is_live, "the console to be live again", timeout=20)
+    customer_says(cluster, conversation, "after recovery", node=1)
+    stored = lambda: [(m["id"], m["text"]) for m in call(cluster.nodes[1].url, "GET",
+                      f"/v1/conversations/{conversation}/messages", cluster.token).json()["items"]]
+    wait_for(driver, lambda d: len(stored()) == 5 and console_messages(d) == stored(), "every message exactly once")
+    assert sorted(t for _, t in stored()) == sorted(["first", "reply during the outage", "customer during the outage",
+                                                   "customer again", "after recovery"])
+    assert not driver.find_elements(By.CSS_SELECTOR, "#messages .message--pending")
+    screenshot(driver, "console-recovered")

@@ -30,6 +30,11 @@ export class ConversationView {
     desk.on("message", (message) => this.onMessage(message));
     desk.on("conversation", ({ conversation }) => conversation.id === this.id && this.renderHeader());
     desk.on("agent", () => this.id && this.renderHeader());
+    desk.on("customer", (customer) => {
+      if (customer.id !== this.conversation?.customerID) return;
+      this.renderHeader();
+      this.renderMessages();
+    });
   }
 
   get conversation() {

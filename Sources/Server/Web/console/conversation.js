@@ -51,7 +51,8 @@ export class ConversationView {
       const conversation = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}`);
       if (this.id !== opening) return;
       this.desk.putConversation(conversation);
-      this.profile?.show(conversation.customerID, id);
+      if (this.profile) this.profile.show(conversation.customerID, id);
+      else this.desk.fetchMissingCustomers(this.api);
       await this.loadMessages(opening);
     } catch (error) {
       if (this.id === opening) this.notify.error(`Could not open the conversation: ${error.message}`);
@@ -117,7 +118,7 @@ export class ConversationView {
           h("span", { class: `pill ${conversation.priority}` }, conversation.priority), " ",
           `${conversation.channel} · assigned to `, h("span", { id: "conversation-assignee" }, assignee),
           conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : "")),
-      this.mode === "agent" ? this.actions(conversation) : null);
+      this.mode === "agent" ? this.actions(conversation) : "");
   }
 
   actions(conversation) {

@@ -40,6 +40,26 @@ export class Desk {
     this.emit("conversation", { conversation: plain, previous });
   }
 
+  /**
+   * Conversation listings name only the customer id; this fetches the customers not known yet
+   * (a few at a time), so lists show names rather than ids.
+   */
+  async fetchMissingCustomers(api) {
+    this.customersRequested ||= new Set();
+    const missing = [...this.conversations.values()].map((conversation) => conversation.customerID)
+      .filter((id) => id && !this.customers.has(id) && !this.customersRequested.has(id));
+    const unique = [...new Set(missing)];
+    unique.forEach((id) => this.customersRequested.add(id));
+    for (let start = 0; start < unique.length; start += 8) {
+      const batch = unique.slice(start, start + 8);
+      const answers = await Promise.allSettled(batch.map((id) => api.get(`/v1/customers/${encodeURIComponent(id)}`)));
+      answers.forEach((answer, index) => {
+        if (answer.status === "fulfilled") this.putCustomer(answer.value);
+        else this.customersRequested.delete(batch[index]);
+      });
+    }
+  }
+
   putCustomer(customer) {
     this.customers.set(customer.id, customer);
     this.emit("customer", customer);

@@ -56,6 +56,7 @@ export class Inbox {
     const answer = await this.api.get(this.query());
     for (const conversation of answer.items) this.desk.putConversation(conversation);
     this.render();
+    await this.desk.fetchMissingCustomers(this.api);
   }
 
   matches(conversation) {

@@ -95,6 +95,7 @@ async function startConsole(api, me) {
     teams.items.forEach((team) => desk.teams.set(team.id, team));
     canned.items.forEach((response) => desk.canned.set(response.id, response));
     open.items.forEach((conversation) => desk.putConversation(conversation));
+    desk.fetchMissingCustomers(api);
   }
 
   setUpHeader(api, desk, me, notify);

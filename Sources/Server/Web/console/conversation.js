@@ -30,6 +30,8 @@ export class ConversationView {
     desk.on("message", (message) => this.onMessage(message));
     desk.on("conversation", ({ conversation }) => conversation.id === this.id && this.renderHeader());
     desk.on("agent", () => this.id && this.renderHeader());
+    desk.on("conversation.typing", (event) => this.onTyping(event));
+    desk.on("conversation.read", (event) => this.onRead(event));
     desk.on("customer", (customer) => {
       if (customer.id !== this.conversation?.customerID) return;
       this.renderHeader();
@@ -44,6 +46,8 @@ export class ConversationView {
   async open(id) {
     this.id = id;
     this.messages = new Map();
+    this.customerReadSeq = 0;
+    this.readSent = 0;
     this.desk.markRead(id);
     this.build();
     const opening = id;
@@ -69,6 +73,7 @@ export class ConversationView {
       after = page.items[page.items.length - 1].seq;
     }
     this.renderMessages();
+    this.markRead();
   }
 
   /** Reloads what a resync may have skipped. */
@@ -84,12 +89,14 @@ export class ConversationView {
   build() {
     this.header = h("header", { class: "conversation-header" });
     this.log = h("ol", { id: "messages", class: "messages", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+    this.typingLine = h("p", { id: "customer-typing", class: "typing-line", "aria-live": "polite" });
     this.composer = this.mode === "listen" ? null : new Composer({
       desk: this.desk, notesOnly: this.mode === "whisper",
       onSubmit: (text, internal) => this.send(text, internal),
       onTyping: () => this.typing(),
     });
-    clear(this.element).append(this.header, this.log, this.composer ? this.composer.element : this.listenNotice());
+    clear(this.element).append(this.header, this.log, this.typingLine,
+      this.composer ? this.composer.element : this.listenNotice());
     this.renderHeader();
     this.renderMessages();
   }
@@ -102,7 +109,39 @@ export class ConversationView {
     if (message.conversationID !== this.id) return;
     this.messages.set(message.id, message);
     this.desk.markRead(this.id);
+    if (message.author.type === "customer") this.typingLine.textContent = "";
     this.renderMessages();
+    this.markRead();
+  }
+
+  /** The customer is typing: shown for a few seconds after each signal. */
+  onTyping(event) {
+    const data = event.data || {};
+    if (event.conversationId !== this.id || data.type !== "customer" || !this.typingLine) return;
+    this.typingLine.textContent = `${data.name || this.desk.customerName(data.id)} is typing…`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => { this.typingLine.textContent = ""; }, 6000);
+  }
+
+  /** The customer has seen messages up to a seq: "Seen" goes under our newest one they saw. */
+  onRead(event) {
+    const data = event.data || {};
+    if (event.conversationId !== this.id || data.type !== "customer") return;
+    this.customerReadSeq = Math.max(this.customerReadSeq, Number(data.seq) || 0);
+    this.renderMessages();
+  }
+
+  /** Tells the customer the agent has seen their messages (a supervisor looking on does not count). */
+  markRead() {
+    if (this.mode !== "agent" || document.hidden || !this.id || this.desk.features.read === false) return;
+    const newest = Math.max(0, ...[...this.messages.values()].filter((m) => !m.internal).map((m) => m.seq));
+    if (newest <= this.readSent) return;
+    this.readSent = newest;
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/read`, { seq: newest }).catch((error) => {
+      // A node without read receipts answers 404 for the route: stop asking.
+      if (error.status === 404 && error.code !== "not_found") this.desk.features.read = false;
+      else this.readSent = 0;
+    });
   }
 
   renderHeader() {
@@ -153,12 +192,13 @@ export class ConversationView {
     const ordered = [...this.messages.values()].sort((a, b) => a.seq - b.seq);
     clear(this.log);
     if (ordered.length === 0) this.log.append(h("li", { class: "empty" }, "No messages yet."));
-    for (const message of ordered) this.log.append(this.messageItem(message));
+    const seenSeq = Math.max(0, ...ordered.filter((m) => m.author.type !== "customer" && !m.internal && m.seq <= this.customerReadSeq).map((m) => m.seq));
+    for (const message of ordered) this.log.append(this.messageItem(message, message.seq === seenSeq));
     for (const item of this.unconfirmedSends(ordered)) this.log.append(this.pendingItem(item));
     if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
   }
 
-  messageItem(message) {
+  messageItem(message, seen) {
     const kind = message.internal ? "internal" : message.author.type;
     return h("li", { class: `message message--${kind}`, dataset: { messageId: message.id, seq: message.seq } },
       h("div", { class: "message-author" },
@@ -166,7 +206,8 @@ export class ConversationView {
         h("time", { datetime: new Date(message.createdAt).toISOString() }, formatTime(message.createdAt))),
       h("div", { class: "message-text" }, message.text),
       (message.attachments || []).map((attachment) =>
-        h("a", { class: "attachment", href: attachment.url, target: "_blank", rel: "noopener" }, attachment.name)));
+        h("a", { class: "attachment", href: attachment.url, target: "_blank", rel: "noopener" }, attachment.name)),
+      seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null);
   }
 
   authorName(author) {
@@ -216,9 +257,11 @@ export class ConversationView {
   /** Tells the customer the agent is typing, at most every few seconds (when the server can). */
   typing() {
     const now = Date.now();
-    if (!this.id || now - this.lastTypingAt < typingIntervalMs || !this.desk.features.typing) return;
+    if (!this.id || now - this.lastTypingAt < typingIntervalMs || this.desk.features.typing === false) return;
     this.lastTypingAt = now;
-    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch(() => {});
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch((error) => {
+      if (error.status === 404 && error.code !== "not_found") this.desk.features.typing = false;
+    });
   }
 
   assignToMe() {

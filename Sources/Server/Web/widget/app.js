@@ -70,7 +70,7 @@ class ChatWidget {
     this.launcher = h("button", {
       type: "button", class: "launcher", "aria-label": "Chat with us", "aria-expanded": "false",
       "aria-controls": "switchboard-chat", onclick: () => this.setOpen(!this.isOpen),
-    }, h("span", { class: "launcher-icon", "aria-hidden": "true" }, "💬"), this.badge);
+    }, chatIcon(), this.badge);
     this.title = h("h2", { id: "chat-title" }, "Chat with us");
     this.statusLine = h("p", { class: "status-line", role: "status" });
     this.body = h("div", { class: "body" });
@@ -420,11 +420,24 @@ class ChatWidget {
   }
 }
 
+/** A speech bubble drawn inline, so it shows without any icon font on the host page. */
+function chatIcon() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "launcher-icon");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  svg.append(path);
+  return svg;
+}
+
 function isFinished(conversation) {
   return conversation.status === "resolved" || conversation.status === "closed";
 }
 
 function describe(error) {
   if (error instanceof ApiError && error.status === 0) return "We cannot reach the chat right now. Please try again.";
+  if (error instanceof ApiError && error.status === 404) return "This chat is not available (unknown widget key).";
   return error.message || "Something went wrong.";
 }

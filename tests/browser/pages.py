@@ -59,12 +59,15 @@ def sign_in(driver, base, email, page="/console/"):
     wait_for(driver, lambda d: d.find_element(By.ID, "login-email"), "the sign-in form")
     driver.find_element(By.ID, "login-email").send_keys(email)
     driver.find_element(By.ID, "login-password").send_keys(PASSWORD + Keys.ENTER)
-    wait_for(driver, lambda d: d.find_element(By.ID, "app").is_displayed(), "the console")
+    wait_for(driver, lambda d: d.find_element(By.ID, "app").is_displayed(), "the page")
+    # The page is ready once its live connection is up (the banner says "Connecting…" until then).
+    wait_for(driver, console_is_live, "the live connection")
 
 
 def console_is_live(driver):
-    banner = driver.find_element(By.ID, "connection")
-    return not banner.is_displayed()
+    """True when the page's connection banner is hidden (pages without live updates have none)."""
+    banners = driver.find_elements(By.ID, "connection")
+    return not banners or not banners[0].is_displayed()
 
 
 def open_in_inbox(driver, conversation_id, view="all"):

@@ -3,7 +3,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import screenshot
-from pages import (call, console_is_live, console_messages, create_staff, open_in_inbox, sign_in, texts, type_reply,
+from pages import (call, click, console_is_live, console_messages, create_staff, open_in_inbox, sign_in, texts, type_reply,
                    wait_for)
 
 
@@ -103,7 +103,7 @@ def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):
     driver = browsers()
     sign_in(driver, balancer.url, "alex@example.com")
     open_in_inbox(driver, conversation, view="unassigned")
-    driver.find_element(By.ID, "assign-self").click()
+    click(driver, "#assign-self", "assign to me")
     wait_for(driver, console_is_live, "the live connection")
     wait_for(driver, lambda d: [t for _, t in console_messages(d)] == ["first"], "the history")
 

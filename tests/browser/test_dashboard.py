@@ -21,7 +21,7 @@ def test_supervisor_sees_live_figures_whispers_to_the_agent_and_barges_in(cluste
     agent = browsers()
     sign_in(agent, cluster.nodes[3].url, "alex@example.com")
     open_in_inbox(agent, handled, view="unassigned")
-    agent.find_element(By.ID, "assign-self").click()
+    click(agent, "#assign-self", "assign to me")
     wait_for(agent, lambda d: d.find_element(By.ID, "conversation-assignee").text == "Alex", "the assignment")
 
     supervisor = browsers(width=1400, height=900)

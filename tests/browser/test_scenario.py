@@ -91,7 +91,7 @@ def test_customer_and_agent_chat_across_nodes_through_failures(cluster, browsers
     conversations = call(cluster.nodes[3].url, "GET", "/v1/conversations?limit=10", cluster.token).json()["items"]
     conversation = next(c["id"] for c in conversations if c.get("subject") == "Late parcel")
     open_in_inbox(agent, conversation, view="unassigned")
-    agent.find_element(By.ID, "assign-self").click()
+    click(agent, "#assign-self", "assign to me")
     wait_for(agent, lambda d: d.find_element(By.ID, "profile-name").text.startswith("Mia Chen"), "the customer profile")
     agent.find_element(By.ID, "composer-text").send_keys("Hi Mia")
     wait_for(customer, lambda d: "typing" in in_widget(d, "#chat-typing").text, "the agent typing indicator")
@@ -156,7 +156,7 @@ def test_customer_and_agent_chat_across_nodes_through_failures(cluster, browsers
     screenshot(customer, "widget-after-reload")
 
     # The agent resolves: the customer is asked to rate the conversation.
-    agent.find_element(By.ID, "resolve").click()
+    click(agent, "#resolve", "resolve")
     wait_for(customer, lambda d: in_widget(d, "#rating-question").is_displayed(), "the rating prompt")
     screenshot(customer, "widget-rating")
     in_widget(customer, '.star[data-score="5"]').click()

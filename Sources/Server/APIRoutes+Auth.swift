@@ -64,6 +64,9 @@ extension APIRoutes {
     }
 
     private func me(_ request: Request, _ context: APIContext) async throws -> Response {
+        if case .customer(let id, _) = context.identity {
+            return try jsonResponse(["kind": "customer", "customerId": id])
+        }
         guard let id = context.identity.staffID else {
             return try jsonResponse(MeResponse(kind: "admin_token", role: StaffRole.admin.rawValue, user: nil))
         }
@@ -73,12 +76,18 @@ extension APIRoutes {
     }
 
     private func ticket(_ context: APIContext) throws -> Response {
-        guard let id = context.identity.staffID, let entry = authenticator.directory.entry(id) else {
-            throw APIError.badRequest("tickets are for staff users; the admin token connects with the Authorization header")
-        }
         let expiresAt = Int64(Date().timeIntervalSince1970) + Self.ticketLifetimeSeconds
-        let ticket = authenticator.signer.sign(TokenClaims(kind: .ticket, subject: id, expiresAt: expiresAt, passwordStamp: entry.passwordStamp))
-        return try jsonResponse(["ticket": ticket, "expiresAt": String(expiresAt)])
+        let claims: TokenClaims
+        switch context.identity {
+        case .staff(let id, _, _):
+            guard let entry = authenticator.directory.entry(id) else { throw APIError.unauthorized }
+            claims = TokenClaims(kind: .ticket, subject: id, expiresAt: expiresAt, passwordStamp: entry.passwordStamp)
+        case .customer(let id, let widgetID):
+            claims = TokenClaims(kind: .customerTicket, subject: id, expiresAt: expiresAt, passwordStamp: "", widgetID: widgetID)
+        case .admin, .anonymous:
+            throw APIError.badRequest("tickets are for staff users and customers; the admin token connects with the Authorization header")
+        }
+        return try jsonResponse(["ticket": authenticator.signer.sign(claims), "expiresAt": String(expiresAt)])
     }
 }
 

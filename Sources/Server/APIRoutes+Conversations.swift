@@ -25,8 +25,9 @@ extension APIRoutes {
 
     struct CreateConversationRequest: Decodable, KnownFields {
         static let knownFields: Set<String> = ["customer", "channel", "language", "subject", "priority", "queue", "team", "tags"]
-        var customer: CustomerInput
-        var channel: Channel
+        /// Required for staff and the admin token; a customer always opens their own.
+        var customer: CustomerInput?
+        var channel: Channel?
         var language: String?
         var subject: String?
         var priority: Priority?
@@ -36,22 +37,39 @@ extension APIRoutes {
     }
 
     private func createConversation(_ request: Request, _ context: APIContext) async throws -> Response {
-        try context.identity.require(.agent, to: "open conversations")
         let body = try await decodeBody(CreateConversationRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
+        if case .customer(let id, let widgetID) = context.identity {
+            return try await createVisitorConversation(body, customerID: id, widgetID: widgetID, context: context, request: request)
+        }
+        try context.identity.require(.agent, to: "open conversations")
+        guard let channel = body.channel else { throw APIError.badRequest("missing field \"channel\"") }
+        guard let input = body.customer else { throw APIError.badRequest("missing field \"customer\"") }
         let customer: CustomerReference
-        if let id = body.customer.id {
+        if let id = input.id {
             customer = .existing(id: id)
-        } else if let externalID = body.customer.externalId {
-            customer = .external(
-                channel: body.channel, externalID: externalID, newCustomerID: Self.newID(),
-                name: body.customer.name ?? externalID)
+        } else if let externalID = input.externalId {
+            customer = .external(channel: channel, externalID: externalID, newCustomerID: Self.newID(), name: input.name ?? externalID)
         } else {
             throw APIError.badRequest("customer needs an id or an externalId")
         }
         let action = Command.Action.createConversation(CreateConversation(
-            id: Self.newID(), customer: customer, channel: body.channel, subject: body.subject ?? "",
+            id: Self.newID(), customer: customer, channel: channel, subject: body.subject ?? "",
             language: body.language, priority: body.priority ?? .normal, queue: body.queue, teamID: body.team,
             tags: body.tags ?? []))
+        return try await propose(action, context: context, request: request, status: .created)
+    }
+
+    /// A visitor opens a web conversation for themselves, in their widget's queue and team;
+    /// routing fields of the body are staff business and are ignored.
+    private func createVisitorConversation(
+        _ body: CreateConversationRequest, customerID: String, widgetID: String?, context: APIContext, request: Request
+    ) async throws -> Response {
+        let widget = try await perform {
+            try await replica.staleRead { machine in widgetID.flatMap { (machine as? NodeStateMachine)?.desk.widget(id: $0) } }
+        } ?? nil
+        let action = Command.Action.createConversation(CreateConversation(
+            id: Self.newID(), customer: .existing(id: customerID), channel: .web, subject: body.subject ?? "",
+            language: body.language, queue: widget?.queue, teamID: widget?.teamID, tags: body.tags ?? []))
         return try await propose(action, context: context, request: request, status: .created)
     }
 
@@ -83,8 +101,10 @@ extension APIRoutes {
     /// channel integrations do): the author named in the body becomes the command's actor.
     private func author(_ author: AuthorInput?, conversationID: String, identity: Identity) async throws -> Actor {
         guard case .admin = identity else {
-            if let author, author.type != .agent || (author.id != nil && author.id != identity.staffID) {
-                throw APIError(.forbidden, code: "forbidden", message: "staff users post only as themselves")
+            let ownType: AuthorType = identity.customerID == nil ? .agent : .customer
+            let ownID = identity.staffID ?? identity.customerID
+            if let author, author.type != ownType || (author.id != nil && author.id != ownID) {
+                throw APIError(.forbidden, code: "forbidden", message: "users post only as themselves")
             }
             try await requireVisible(conversationID, to: identity)
             return identity.actor
@@ -274,6 +294,8 @@ struct ResultView: Encodable {
         case .cannedResponse(let response): try response.encode(to: encoder)
         case .cannedResponseDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         case .slots(let map): try map.encode(to: encoder)
+        case .widget(let widget): try widget.encode(to: encoder)
+        case .typing(let signal): try signal.encode(to: encoder)
         }
     }
 

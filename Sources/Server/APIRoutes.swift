@@ -26,6 +26,7 @@ struct APIRoutes: Sendable {
         router.get("/health/ready") { _, _ in try readiness() }
         router.get("/metrics") { _, _ in metrics() }
         addOpenAuthRoutes(to: router.group("/v1"))
+        addOpenWidgetRoutes(to: router.group("/v1"))
         let api = router.group("/v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         api.get("/cluster") { _, context in
             try context.identity.require(.supervisor, to: "view the cluster")
@@ -63,6 +64,8 @@ struct APIRoutes: Sendable {
         addConversationRoutes(to: api)
         addStaffRoutes(to: api)
         addDirectoryRoutes(to: api)
+        addWidgetRoutes(to: api)
+        addStatsRoutes(to: api)
         // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
         // here is a plain request or an upgrade that failed authentication above.
         api.get("/events") { _, _ -> Response in

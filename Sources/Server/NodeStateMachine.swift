@@ -43,6 +43,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
                 switch event.payload {
                 case .staff(let user): desk.staffUser(id: user.id).map(staffDirectory.update)
                 case .slots(let map): events.setDraining(map.draining.contains(nodeID))
+                case .widget(let widget): staffDirectory.update(widget)
                 default: break
                 }
             }
@@ -97,6 +98,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         for record in fresh { changes.put(record.key, record.value, in: .state) }
         desk = restored
         staffDirectory.replaceAll(with: desk.allStaffUsers())
+        staffDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 
@@ -106,6 +108,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
         desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
         staffDirectory.replaceAll(with: desk.allStaffUsers())
+        staffDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 }

@@ -12,6 +12,9 @@ public enum DeskResult: Sendable, Hashable, Codable {
     case cannedResponseDeleted(id: String)
     /// The session slot map after a change.
     case slots(SlotMap)
+    case widget(Widget)
+    /// Someone is typing (nothing stored).
+    case typing(TypingSignal)
 }
 
 /// The kind of a live event, as clients see it.
@@ -30,6 +33,10 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case cannedResponseUpdated = "canned_response.updated"
     case cannedResponseDeleted = "canned_response.deleted"
     case slotsChanged = "slots.changed"
+    case widgetCreated = "widget.created"
+    case widgetUpdated = "widget.updated"
+    case conversationTyping = "conversation.typing"
+    case conversationRead = "conversation.read"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.

@@ -11,6 +11,7 @@ struct Changeset {
     var deletedCannedResponseIDs: [String] = []
     /// The whole slot map after the command, if it changed.
     var slots: SlotMap?
+    var widgets: [Widget] = []
     var events: [DeskEvent] = []
     var audit: AuditNote?
 
@@ -71,6 +72,10 @@ extension Desk {
         for id in changeset.deletedCannedResponseIDs {
             cannedResponses[id] = nil
             writer.delete(RecordKey.cannedResponse(id))
+        }
+        for widget in changeset.widgets {
+            widgets[widget.id] = widget
+            writer.put(RecordKey.widget(widget.id), StoredRecord.widget(widget).encoded())
         }
         if let map = changeset.slots {
             slots = map

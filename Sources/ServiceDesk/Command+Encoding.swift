@@ -101,6 +101,10 @@ extension Command.Action {
         case .deleteCannedResponse: "deleteCannedResponse"
         case .assignSlots: "assignSlots"
         case .setDraining: "setDraining"
+        case .createWidget: "createWidget"
+        case .updateWidget: "updateWidget"
+        case .signalTyping: "signalTyping"
+        case .markRead: "markRead"
         }
     }
 
@@ -123,6 +127,10 @@ extension Command.Action {
         case .deleteCannedResponse(let body): try container.encode(body, forKey: key)
         case .assignSlots(let body): try container.encode(body, forKey: key)
         case .setDraining(let body): try container.encode(body, forKey: key)
+        case .createWidget(let body): try container.encode(body, forKey: key)
+        case .updateWidget(let body): try container.encode(body, forKey: key)
+        case .signalTyping(let body): try container.encode(body, forKey: key)
+        case .markRead(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -148,6 +156,10 @@ extension Command.Action {
             .deleteCannedResponse(try container.decode(DeleteCannedResponse.self, forKey: key))
         case "assignSlots": .assignSlots(try container.decode(AssignSlots.self, forKey: key))
         case "setDraining": .setDraining(try container.decode(SetDraining.self, forKey: key))
+        case "createWidget": .createWidget(try container.decode(CreateWidget.self, forKey: key))
+        case "updateWidget": .updateWidget(try container.decode(UpdateWidget.self, forKey: key))
+        case "signalTyping": .signalTyping(try container.decode(SignalTyping.self, forKey: key))
+        case "markRead": .markRead(try container.decode(MarkRead.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

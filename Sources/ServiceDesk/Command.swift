@@ -38,5 +38,9 @@ public struct Command: Sendable, Hashable {
         case deleteCannedResponse(DeleteCannedResponse)
         case assignSlots(AssignSlots)
         case setDraining(SetDraining)
+        case createWidget(CreateWidget)
+        case updateWidget(UpdateWidget)
+        case signalTyping(SignalTyping)
+        case markRead(MarkRead)
     }
 }

@@ -47,6 +47,10 @@ public struct Conversation: Sendable, Hashable, Codable {
     public var resolvedAt: Timestamp?
     /// The sequence number of the newest message; 0 before the first.
     public var lastMessageSeq: UInt64
+    /// The newest message the customer has seen; nil before they read any.
+    public var customerReadSeq: UInt64?
+    /// The newest message staff have seen; nil before they read any.
+    public var staffReadSeq: UInt64?
 
     public init(
         id: String, customerID: String, channel: Channel, status: ConversationStatus = .open,

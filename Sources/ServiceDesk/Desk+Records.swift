@@ -15,6 +15,7 @@ public enum RecordKey {
     static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
     static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
     static let slots = key("slots")
+    static func widget(_ id: String) -> [UInt8] { key("widget/" + id) }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -40,6 +41,7 @@ enum StoredRecord: Sendable, Hashable {
     case audit(AuditEntry)
     case idempotency(IdempotencyEntry)
     case slots(SlotMap)
+    case widget(Widget)
 
     static let encodingVersion = 1
 
@@ -61,6 +63,7 @@ enum StoredRecord: Sendable, Hashable {
         case .audit(let value): RecordKey.audit(value.index)
         case .idempotency(let value): RecordKey.idempotency(value.key)
         case .slots: RecordKey.slots
+        case .widget(let value): RecordKey.widget(value.id)
         }
     }
 }
@@ -84,6 +87,7 @@ extension StoredRecord: Codable {
         case "audit": self = .audit(try container.decode(AuditEntry.self, forKey: .value))
         case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
         case "slots": self = .slots(try container.decode(SlotMap.self, forKey: .value))
+        case "widget": self = .widget(try container.decode(Widget.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -101,6 +105,7 @@ extension StoredRecord: Codable {
         case .audit(let value): try encode(value, as: "audit", into: &container)
         case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
         case .slots(let value): try encode(value, as: "slots", into: &container)
+        case .widget(let value): try encode(value, as: "widget", into: &container)
         }
     }
 
@@ -126,6 +131,7 @@ extension Desk {
         all += audit.elements.map(StoredRecord.audit)
         all += idempotency.entries.values.map(StoredRecord.idempotency)
         if slots != SlotMap() { all.append(.slots(slots)) }
+        all += widgets.values.map(StoredRecord.widget)
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -150,6 +156,7 @@ extension Desk {
             case .slots(let map):
                 guard map.isWellFormed else { throw .malformed("the slot map has the wrong size") }
                 slots = map
+            case .widget(let widget): widgets[widget.id] = widget
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })

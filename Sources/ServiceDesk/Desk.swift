@@ -20,6 +20,7 @@ public struct Desk: Sendable, Hashable {
     var teams: [String: Team] = [:]
     var cannedResponses: [String: CannedResponse] = [:]
     var slots = SlotMap()
+    var widgets: [String: Widget] = [:]
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
 
@@ -95,6 +96,10 @@ public struct Desk: Sendable, Hashable {
         case .deleteCannedResponse(let body): try deleteCannedResponse(body, context, &changeset)
         case .assignSlots(let body): try assignSlots(body, context, &changeset)
         case .setDraining(let body): try setDraining(body, context, &changeset)
+        case .createWidget(let body): try createWidget(body, context, &changeset)
+        case .updateWidget(let body): try updateWidget(body, context, &changeset)
+        case .signalTyping(let body): try signalTyping(body, context, &changeset)
+        case .markRead(let body): try markRead(body, context, &changeset)
         }
     }
 }

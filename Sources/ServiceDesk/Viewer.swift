@@ -98,8 +98,11 @@ extension Desk {
     /// The audience of an event just produced by `apply`.
     public func audience(of event: DeskEvent) -> EventAudience {
         switch event.payload {
-        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots:
+        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .widget:
             return EventAudience(staffOnly: true)
+        case .typing(let signal):
+            guard let conversation = conversations[signal.conversationID] else { return EventAudience(staffOnly: true) }
+            return audience(conversation, formerAssigneeID: nil, internal: false)
         case .customer(let customer):
             return EventAudience(customerID: customer.id)
         case .conversation(let conversation, _):

@@ -71,3 +71,24 @@ import Testing
         #expect(harness.desk.messages(conversationID: "nope", limit: 10).isEmpty)
     }
 }
+
+@Suite struct LiveStatsTests {
+    @Test func queuesAgentsChannelsAndTimes() {
+        var harness = Harness.populated()
+        harness.ok(.system, .createConversation(CreateConversation(id: "v2", customer: .existing(id: "c2"), channel: .email, queue: "billing")))
+        harness.ok(.system, .createConversation(CreateConversation(id: "v3", customer: .existing(id: "c2"), channel: .email, queue: "billing")))
+        harness.ok(Harness.supervisor, .updateConversation(UpdateConversation(conversationID: "v1", assigneeID: .set("a1"))))
+        harness.ok(Harness.agent, .postMessage(PostMessage(conversationID: "v1", messageID: "m1", text: "hi")))
+        harness.ok(Harness.agent, .updateConversation(UpdateConversation(conversationID: "v1", status: .resolved)))
+        harness.ok(Harness.agent, .setStaffStatus(SetStaffStatus(staffID: "a1", status: .online)))
+        let createdV2 = harness.desk.conversation(id: "v2")!.createdAt.millisecondsSinceEpoch
+        let stats = harness.desk.liveStats(now: Timestamp(millisecondsSinceEpoch: createdV2 + 60_000))
+        #expect(stats.queues == [LiveStats.QueueStats(queue: "billing", waiting: 2, longestWaitSeconds: 60)])
+        #expect(stats.openConversations == 2)
+        #expect(stats.agents.first { $0.id == "a1" }?.status == .online)
+        #expect(stats.agents.first { $0.id == "a1" }?.load == 0, "a resolved conversation is no load")
+        #expect(stats.channels.map(\.channel) == [.email, .wechat])
+        #expect(stats.channels.first { $0.channel == .wechat }?.resolved == 1)
+        #expect(stats.firstResponseSecondsAverage != nil && stats.handleSecondsAverage != nil)
+    }
+}

@@ -9,6 +9,10 @@ struct TokenClaims: Codable, Sendable, Hashable {
         /// A short-lived ticket that lets a browser open the event WebSocket, which cannot
         /// carry an `Authorization` header.
         case ticket
+        /// A website visitor's token from `POST /v1/widget/sessions`: acts as that customer.
+        case customer
+        /// A customer's WebSocket ticket.
+        case customerTicket
     }
 
     var kind: Kind
@@ -17,8 +21,11 @@ struct TokenClaims: Codable, Sendable, Hashable {
     /// Seconds since 1970 after which the token is refused.
     var expiresAt: Int64
     /// A fingerprint of the password hash the token was issued under: changing the password
-    /// revokes every token issued before.
+    /// revokes every token issued before. Empty for customers, who have no password.
     var passwordStamp: String
+    /// The widget a customer token was issued through, whose queue and team their
+    /// conversations get.
+    var widgetID: String?
 }
 
 /// Signs and checks tokens with HMAC-SHA256 under a key derived from the cluster secret, so a

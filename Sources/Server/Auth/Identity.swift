@@ -8,6 +8,8 @@ enum Identity: Sendable, Hashable {
     case admin
     /// A signed-in staff user, with the role and teams the replicated state gives them now.
     case staff(id: String, role: StaffRole, teamIDs: Set<String>)
+    /// A website visitor, through a widget.
+    case customer(id: String, widgetID: String?)
 
     /// The actor commands of this request are proposed as.
     var actor: Actor {
@@ -15,6 +17,7 @@ enum Identity: Sendable, Hashable {
         case .anonymous: preconditionFailure("anonymous requests never reach a handler that writes")
         case .admin: .adminToken
         case .staff(let id, let role, _): .staff(id: id, role: role)
+        case .customer(let id, _): .customer(id: id)
         }
     }
 
@@ -23,12 +26,13 @@ enum Identity: Sendable, Hashable {
         case .anonymous: preconditionFailure("anonymous requests never reach a handler that reads")
         case .admin: Viewer(kind: .admin)
         case .staff(let id, let role, let teams): Viewer(kind: .staff(id: id, role: role), teamIDs: teams)
+        case .customer(let id, _): Viewer(kind: .customer(id: id))
         }
     }
 
     var role: StaffRole? {
         switch self {
-        case .anonymous: nil
+        case .anonymous, .customer: nil
         case .admin: .admin
         case .staff(_, let role, _): role
         }
@@ -36,6 +40,10 @@ enum Identity: Sendable, Hashable {
 
     var staffID: String? {
         if case .staff(let id, _, _) = self { id } else { nil }
+    }
+
+    var customerID: String? {
+        if case .customer(let id, _) = self { id } else { nil }
     }
 
     /// Refuses the request unless the caller has at least `role`.

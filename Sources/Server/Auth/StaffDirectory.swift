@@ -13,6 +13,22 @@ final class StaffDirectory: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// Widgets that may still open visitor sessions: turning a widget off also ends the
+    /// tokens its visitors hold.
+    private let activeWidgets = Mutex<Set<String>>([])
+
+    func isWidgetActive(_ id: String) -> Bool { activeWidgets.withLock { $0.contains(id) } }
+
+    func update(_ widget: Widget) {
+        activeWidgets.withLock { active in
+            if widget.active { active.insert(widget.id) } else { active.remove(widget.id) }
+        }
+    }
+
+    func replaceAll(widgets: [Widget]) {
+        let active = Set(widgets.filter(\.active).map(\.id))
+        activeWidgets.withLock { $0 = active }
+    }
 
     func entry(_ id: String) -> Entry? { entries.withLock { $0[id] } }
 
@@ -41,19 +57,25 @@ struct Authenticator: Sendable {
         guard let header, header.hasPrefix("Bearer ") else { return nil }
         let token = String(header.dropFirst(7))
         if bearerTokenMatches(header, token: adminToken) { return .admin }
-        return identity(token: token, kind: .staff)
+        return identity(token: token, kinds: [.staff, .customer])
     }
 
-    /// The identity behind a WebSocket ticket (or a staff token passed the same way).
+    /// The identity behind a WebSocket ticket.
     func identity(ticket: String) -> Identity? {
-        identity(token: ticket, kind: .ticket)
+        identity(token: ticket, kinds: [.ticket, .customerTicket])
     }
 
-    private func identity(token: String, kind: TokenClaims.Kind) -> Identity? {
-        guard let claims = signer.verify(token), claims.kind == kind,
-            let entry = directory.entry(claims.subject), entry.active, entry.passwordStamp == claims.passwordStamp
-        else { return nil }
-        return .staff(id: claims.subject, role: entry.role, teamIDs: entry.teamIDs)
+    private func identity(token: String, kinds: Set<TokenClaims.Kind>) -> Identity? {
+        guard let claims = signer.verify(token), kinds.contains(claims.kind) else { return nil }
+        switch claims.kind {
+        case .customer, .customerTicket:
+            if let widgetID = claims.widgetID, !directory.isWidgetActive(widgetID) { return nil }
+            return .customer(id: claims.subject, widgetID: claims.widgetID)
+        case .staff, .ticket:
+            guard let entry = directory.entry(claims.subject), entry.active, entry.passwordStamp == claims.passwordStamp
+            else { return nil }
+            return .staff(id: claims.subject, role: entry.role, teamIDs: entry.teamIDs)
+        }
     }
 }
 

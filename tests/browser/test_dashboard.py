@@ -27,12 +27,13 @@ def test_supervisor_sees_live_figures_whispers_to_the_agent_and_barges_in(cluste
     supervisor = browsers(width=1400, height=900)
     sign_in(supervisor, balancer.url, "sam@example.com", page="/dashboard/")
     wait_for(supervisor, lambda d: tile(d, "waiting") == "1" and tile(d, "open") == "2", "the figures")
+    assert supervisor.find_element(By.CSS_SELECTOR, '#agents [data-agent-id="alex"]').text.endswith("1/5")
     wait_for(supervisor, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cluster-members tbody tr")) == 3, "the cluster panel")
     slots = [int(t) for t in texts(supervisor, "#cluster-members .slots")]
     assert sum(slots) == 64, slots
 
     # A new conversation shows up in the figures and the list without a reload.
-    fresh = open_conversation(cluster, "v-fresh", "Fresh one")
+    fresh = open_conversation(cluster, "v-fresh", "Fresh one", queue="billing")
     wait_for(supervisor, lambda d: tile(d, "waiting") == "2", "the new waiting conversation")
     wait_for(supervisor, lambda d: d.find_element(By.CSS_SELECTOR, f'#ongoing [data-conversation-id="{fresh}"]'), "the new row")
     screenshot(supervisor, "dashboard")

@@ -28,10 +28,13 @@ export class ConversationView {
     this.messages = new Map();
     this.lastTypingAt = 0;
     desk.on("message", (message) => this.onMessage(message));
-    desk.on("conversation", ({ conversation }) => conversation.id === this.id && this.renderHeader());
+    desk.on("conversation", ({ conversation, previous }) => {
+      if (conversation.id !== this.id) return;
+      this.renderHeader();
+      if (conversation.customerReadSeq !== previous?.customerReadSeq) this.renderMessages();
+    });
     desk.on("agent", () => this.id && this.renderHeader());
     desk.on("conversation.typing", (event) => this.onTyping(event));
-    desk.on("conversation.read", (event) => this.onRead(event));
     desk.on("customer", (customer) => {
       if (customer.id !== this.conversation?.customerID) return;
       this.renderHeader();
@@ -46,7 +49,6 @@ export class ConversationView {
   async open(id) {
     this.id = id;
     this.messages = new Map();
-    this.customerReadSeq = 0;
     this.readSent = 0;
     this.desk.markRead(id);
     this.build();
@@ -123,25 +125,15 @@ export class ConversationView {
     this.typingTimer = setTimeout(() => { this.typingLine.textContent = ""; }, 6000);
   }
 
-  /** The customer has seen messages up to a seq: "Seen" goes under our newest one they saw. */
-  onRead(event) {
-    const data = event.data || {};
-    if (event.conversationId !== this.id || data.type !== "customer") return;
-    this.customerReadSeq = Math.max(this.customerReadSeq, Number(data.seq) || 0);
-    this.renderMessages();
-  }
-
   /** Tells the customer the agent has seen their messages (a supervisor looking on does not count). */
   markRead() {
-    if (this.mode !== "agent" || document.hidden || !this.id || this.desk.features.read === false) return;
-    const newest = Math.max(0, ...[...this.messages.values()].filter((m) => !m.internal).map((m) => m.seq));
-    if (newest <= this.readSent) return;
+    if (this.mode !== "agent" || document.hidden || !this.id) return;
+    const newest = Math.max(0, ...[...this.messages.values()].map((m) => m.seq));
+    if (newest <= Math.max(this.readSent, this.conversation?.staffReadSeq || 0)) return;
     this.readSent = newest;
-    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/read`, { seq: newest }).catch((error) => {
-      // A node without read receipts answers 404 for the route: stop asking.
-      if (error.status === 404 && error.code !== "not_found") this.desk.features.read = false;
-      else this.readSent = 0;
-    });
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/read`, { seq: newest })
+      .then((conversation) => this.desk.putConversation(conversation))
+      .catch(() => { this.readSent = 0; });
   }
 
   renderHeader() {
@@ -192,7 +184,9 @@ export class ConversationView {
     const ordered = [...this.messages.values()].sort((a, b) => a.seq - b.seq);
     clear(this.log);
     if (ordered.length === 0) this.log.append(h("li", { class: "empty" }, "No messages yet."));
-    const seenSeq = Math.max(0, ...ordered.filter((m) => m.author.type !== "customer" && !m.internal && m.seq <= this.customerReadSeq).map((m) => m.seq));
+    // "Seen" goes under the newest public staff message the customer has read.
+    const readSeq = this.conversation?.customerReadSeq || 0;
+    const seenSeq = Math.max(0, ...ordered.filter((m) => m.author.type !== "customer" && !m.internal && m.seq <= readSeq).map((m) => m.seq));
     for (const message of ordered) this.log.append(this.messageItem(message, message.seq === seenSeq));
     for (const item of this.unconfirmedSends(ordered)) this.log.append(this.pendingItem(item));
     if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
@@ -254,13 +248,13 @@ export class ConversationView {
     this.renderMessages();
   }
 
-  /** Tells the customer the agent is typing, at most every few seconds (when the server can). */
+  /** Tells the customer the agent is typing, at most every few seconds. */
   typing() {
     const now = Date.now();
-    if (!this.id || now - this.lastTypingAt < typingIntervalMs || this.desk.features.typing === false) return;
+    if (!this.id || now - this.lastTypingAt < typingIntervalMs) return;
     this.lastTypingAt = now;
-    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch((error) => {
-      if (error.status === 404 && error.code !== "not_found") this.desk.features.typing = false;
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch(() => {
+      // A lost typing signal is harmless; the next keystrokes send another.
     });
   }
 

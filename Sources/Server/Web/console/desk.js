@@ -15,8 +15,6 @@ export class Desk {
     /** Conversations with customer messages the agent has not opened since. */
     this.unread = new Set();
     this.listeners = new Map();
-    /** Server capabilities that newer nodes add (typing, read receipts, routing, tickets). */
-    this.features = {};
   }
 
   on(type, listener) {
@@ -89,6 +87,7 @@ export class Desk {
     switch (event.type) {
       case "conversation.created":
       case "conversation.updated":
+      case "conversation.read":
         return this.putConversation(data);
       case "message.created":
         return this.noteMessage(data, openConversationId);

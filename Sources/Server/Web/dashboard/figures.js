@@ -1,27 +1,39 @@
-// Live figures computed from the conversations and agents the dashboard holds, which the live
-// events keep current: waiting conversations and the longest wait, agents by status and load,
-// conversations per channel and queue, first-response and handle times. Re-rendered on every
-// change and once a second, so waits tick without a reload.
+// Live figures. The cluster's own figures (GET /v1/stats/live: queues and waits, agents and
+// load, channels, average first-response and handle times) are fetched again soon after every
+// live change and every few seconds anyway; the list of ongoing conversations comes from the
+// conversations the live events keep current. Waits tick once a second without a reload.
 
 import { clear, formatDuration, h } from "../lib/dom.js";
 
 const historyPoints = 60;
 const sampleEveryMs = 5000;
+const statsRefreshMs = 5000;
+/** After a live change, figures are fetched at most this often. */
+const statsDebounceMs = 700;
 
 export class Figures {
-  constructor({ desk, supervision }) {
+  constructor({ desk, api, supervision }) {
     this.desk = desk;
+    this.api = api;
     this.supervision = supervision;
     this.waitingHistory = [];
     this.queued = false;
-    for (const type of ["conversation", "agent", "message", "customer"]) desk.on(type, () => this.schedule());
+    this.stats = null;
+    for (const type of ["conversation", "agent", "message", "customer"]) {
+      desk.on(type, () => {
+        this.schedule();
+        this.scheduleStats();
+      });
+    }
   }
 
-  start() {
+  async start() {
+    await this.refreshStats();
     this.render();
     setInterval(() => this.tick(), 1000);
     this.sample();
     setInterval(() => this.sample(), sampleEveryMs);
+    setInterval(() => this.refreshStats(), statsRefreshMs);
   }
 
   schedule() {
@@ -33,16 +45,32 @@ export class Figures {
     });
   }
 
+  scheduleStats() {
+    if (this.statsTimer) return;
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = null;
+      this.refreshStats();
+    }, statsDebounceMs);
+  }
+
+  async refreshStats() {
+    try {
+      this.stats = await this.api.request("GET", "/v1/stats/live?consistency=stale", { timeoutMs: 4000 });
+      this.stats.receivedAt = Date.now();
+      this.statsError = null;
+    } catch (error) {
+      this.statsError = error.message;
+    }
+    this.schedule();
+  }
+
   conversations(...statuses) {
     return [...this.desk.conversations.values()].filter((conversation) => statuses.includes(conversation.status));
   }
 
-  waiting() {
-    return this.conversations("open").filter((conversation) => !conversation.assigneeID);
-  }
-
   sample() {
-    this.waitingHistory.push(this.waiting().length);
+    if (!this.stats) return;
+    this.waitingHistory.push(this.stats.queues.reduce((sum, queue) => sum + queue.waiting, 0));
     if (this.waitingHistory.length > historyPoints) this.waitingHistory.shift();
   }
 
@@ -69,26 +97,28 @@ export class Figures {
   }
 
   renderTiles() {
-    const now = Date.now();
-    const waiting = this.waiting();
-    const longest = waiting.reduce((oldest, each) => Math.min(oldest, each.createdAt), now);
-    const agents = [...this.desk.agents.values()].filter((agent) => agent.active !== false);
-    const byStatus = (status) => agents.filter((agent) => agent.status === status).length;
-    const today = startOfDay();
-    const answered = [...this.desk.conversations.values()].filter((c) => c.firstResponseAt && c.createdAt >= today);
-    const resolvedToday = this.conversations("resolved", "closed").filter((c) => c.resolvedAt && c.resolvedAt >= today);
+    const element = clear(document.getElementById("tiles"));
+    const stats = this.stats;
+    if (!stats) {
+      element.append(h("p", { class: "form-error", role: "alert" }, `Figures unavailable: ${this.statsError || "loading…"}`));
+      return;
+    }
+    const age = Date.now() - stats.receivedAt;
+    const waiting = stats.queues.reduce((sum, queue) => sum + queue.waiting, 0);
+    const longest = Math.max(0, ...stats.queues.filter((queue) => queue.waiting > 0).map((queue) => queue.longestWaitSeconds));
+    const byStatus = (status) => stats.agents.filter((agent) => agent.status === status).length;
     const tiles = [
-      ["waiting", "Waiting for an agent", String(waiting.length)],
-      ["longest-wait", "Longest wait", waiting.length ? formatDuration(now - longest) : "—"],
-      ["open", "Open", String(this.conversations("open").length)],
-      ["pending", "Pending", String(this.conversations("pending").length)],
+      ["waiting", "Waiting in queues", String(waiting)],
+      ["unassigned", "Open without an agent", String(this.conversations("open").filter((c) => !c.assigneeID).length)],
+      ["longest-wait", "Longest wait", waiting ? formatDuration(longest * 1000 + age) : "—"],
+      ["open", "Open and pending", String(stats.openConversations)],
       ["agents-online", "Agents online / away / offline", `${byStatus("online")} / ${byStatus("away")} / ${byStatus("offline")}`],
-      ["first-response", "Median first response today", durationOrDash(median(answered.map((c) => c.firstResponseAt - c.createdAt)))],
-      ["handle-time", "Median handle time today", durationOrDash(median(resolvedToday.map((c) => c.resolvedAt - c.createdAt)))],
-      ["resolved-today", "Resolved today", String(resolvedToday.length)],
+      ["first-response", "Average first response", seconds(stats.firstResponseSecondsAverage)],
+      ["handle-time", "Average handle time", seconds(stats.handleSecondsAverage)],
     ];
-    clear(document.getElementById("tiles")).append(...tiles.map(([id, label, value]) =>
+    element.append(...tiles.map(([id, label, value]) =>
       h("div", { class: "tile", id: `tile-${id}` }, h("span", { class: "tile-value" }, value), h("span", { class: "tile-label" }, label))));
+    if (this.statsError) element.append(h("p", { class: "form-error stale", role: "status" }, `Figures may be stale: ${this.statsError}`));
   }
 
   renderOngoing() {
@@ -120,40 +150,27 @@ export class Figures {
   }
 
   renderAgents() {
-    const load = new Map();
-    for (const conversation of this.conversations("open", "pending")) {
-      if (conversation.assigneeID) load.set(conversation.assigneeID, (load.get(conversation.assigneeID) || 0) + 1);
-    }
-    const order = { online: 0, away: 1, offline: 2 };
-    const agents = [...this.desk.agents.values()].filter((agent) => agent.active !== false)
-      .sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name));
     const body = clear(document.querySelector("#agents tbody"));
+    const order = { online: 0, away: 1, offline: 2 };
+    const agents = [...(this.stats?.agents || [])].sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name));
     for (const agent of agents) {
-      const count = load.get(agent.id) || 0;
       const capacity = agent.concurrentConversationsMax || 1;
       body.append(h("tr", { dataset: { agentId: agent.id } },
-        h("td", {}, agent.name, h("span", { class: "role" }, ` ${agent.role}`)),
+        h("td", {}, agent.name),
         h("td", {}, h("span", { class: `presence ${agent.status}` }, agent.status)),
-        h("td", {}, h("meter", { min: 0, max: capacity, value: Math.min(count, capacity), "aria-label": `${count} of ${capacity}` }),
-          ` ${count}/${agent.concurrentConversationsMax ?? "—"}`)));
+        h("td", {}, h("meter", { min: 0, max: capacity, value: Math.min(agent.load, capacity), "aria-label": `${agent.load} of ${capacity}` }),
+          ` ${agent.load}/${agent.concurrentConversationsMax ?? "—"}`)));
     }
   }
 
   renderCharts() {
-    const ongoing = this.conversations("open", "pending");
+    const stats = this.stats || { channels: [], queues: [] };
     clear(document.getElementById("charts")).append(
-      barChart("By channel", "chart-channel", countBy(ongoing, (c) => c.channel)),
-      barChart("By queue", "chart-queue", countBy(ongoing, (c) => c.queue || "(no queue)")),
+      barChart("Open and pending by channel", "chart-channel", stats.channels.map((c) => [c.channel, c.open + c.pending]).filter(([, n]) => n > 0)),
+      barChart("Waiting by queue", "chart-queue", stats.queues.map((q) => [q.queue || "(no queue)", q.waiting]).filter(([, n]) => n > 0)),
       sparkline("Waiting, last 5 minutes", this.waitingHistory));
   }
 }
-
-function countBy(items, key) {
-  const counts = new Map();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) || 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
-}
-
 function barChart(title, id, entries) {
   const largest = Math.max(1, ...entries.map(([, count]) => count));
   return h("figure", { class: "chart", id },
@@ -182,19 +199,6 @@ function sparkline(title, values) {
   return h("figure", { class: "chart" }, h("figcaption", {}, title), svg);
 }
 
-function median(values) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function durationOrDash(milliseconds) {
-  return milliseconds === null ? "—" : formatDuration(milliseconds);
-}
-
-function startOfDay() {
-  const date = new Date();
-  date.setHours(0, 0, 0, 0);
-  return date.getTime();
+function seconds(value) {
+  return value === undefined || value === null ? "—" : formatDuration(value * 1000);
 }

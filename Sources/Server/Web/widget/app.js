@@ -27,6 +27,8 @@ class ChatWidget {
     this.storageKey = `switchboard.widget.${widgetKey}`;
     this.saved = this.load();
     this.api = new Api({ base: origin, token: () => this.saved.token || null, onUnauthorized: () => this.renewSession() });
+    // Sessions are opened without a token: a stale one must not make a refusal look like expiry.
+    this.sessionApi = new Api({ base: origin, token: () => null });
     this.outbox = new Outbox({
       api: this.api, storageKey: `${this.storageKey}.outbox`,
       onSent: (item, message) => this.addMessage(message),
@@ -105,11 +107,11 @@ class ChatWidget {
 
   // MARK: session
 
+  /** Opens a session; the first one gets a visitor id from the server, kept to come back as the same customer. */
   async session(details = {}) {
-    if (!this.saved.visitorId) this.save({ visitorId: randomId() });
-    const answer = await this.api.withRetries(() => this.api.post("/v1/widget/sessions", {
-      widgetKey: this.widgetKey, visitorId: this.saved.visitorId, ...details,
-    }));
+    const body = { widgetKey: this.widgetKey, ...details };
+    if (this.saved.visitorId) body.visitorId = this.saved.visitorId;
+    const answer = await this.sessionApi.withRetries(() => this.sessionApi.post("/v1/widget/sessions", body));
     this.save({ token: answer.token, expiresAt: answer.expiresAt, customerId: answer.customerId, visitorId: answer.visitorId });
     this.widget = answer.widget || {};
     this.save({ widgetName: this.widget.name, greeting: this.widget.greeting });
@@ -123,7 +125,9 @@ class ChatWidget {
     this.save({ token: null });
     this.renewing = this.session({})
       .then(() => this.outbox.nudge())
-      .catch(() => {})
+      .catch((error) => {
+        if (error.status === 401) this.setStatus("This chat is no longer available.");
+      })
       .finally(() => { this.renewing = null; });
     return this.renewing;
   }
@@ -189,6 +193,7 @@ class ChatWidget {
 
   async enterChat(conversation) {
     this.conversation = conversation;
+    this.agentReadSeq = conversation.staffReadSeq || 0;
     this.buildChat();
     this.live?.stop();
     this.live = new LiveEvents({
@@ -238,20 +243,24 @@ class ChatWidget {
       case "message.created":
         return this.addMessage(data);
       case "conversation.updated":
-        this.conversation = data;
-        if (isFinished(data)) this.showRating();
-        else this.hideEnding();
-        return;
-      case "conversation.typing":
-        return data.type === "agent" && this.showTyping(data);
       case "conversation.read":
-        if (data.type === "agent" && data.seq > this.agentReadSeq) {
-          this.agentReadSeq = data.seq;
-          this.renderMessages();
-        }
-        return;
+        return this.updateConversation(data);
+      case "conversation.typing":
+        // Typists get their own signal back; only the agent's is shown.
+        return data.type === "agent" && this.showTyping(data);
       default:
     }
+  }
+
+  updateConversation(conversation) {
+    const wasFinished = isFinished(this.conversation);
+    this.conversation = conversation;
+    if ((conversation.staffReadSeq || 0) > this.agentReadSeq) {
+      this.agentReadSeq = conversation.staffReadSeq;
+      this.renderMessages();
+    }
+    if (isFinished(conversation) && !wasFinished) this.showRating();
+    else if (!isFinished(conversation) && wasFinished) this.hideEnding();
   }
 
   onLiveStatus({ state }) {
@@ -348,6 +357,7 @@ class ChatWidget {
     if (!this.isOpen || document.hidden || !this.conversation) return;
     const newest = Math.max(0, ...[...this.messages.values()].map((message) => message.seq));
     if (newest <= (this.readSent || 0)) return;
+    if (newest <= (this.conversation.customerReadSeq || 0)) return;
     this.readSent = newest;
     this.api.post(`/v1/conversations/${encodeURIComponent(this.conversation.id)}/read`, { seq: newest }).catch(() => {
       this.readSent = 0;

@@ -52,3 +52,16 @@ def test_admin_manages_teams_agents_and_canned_responses(cluster, browsers):
     screenshot(driver, "admin-canned")
     click(driver, '[data-section="agents"]', "the agents section")
     screenshot(driver, "admin-agents")
+
+    # A chat widget: its public key and the line to put on the site.
+    click(driver, '[data-section="widgets"]', "the widgets section")
+    fill(driver, {"widgets-name": "Web shop", "widgets-queue": "sales", "widgets-greeting": "Hi! How can we help?"})
+    Select(driver.find_element(By.ID, "widgets-team")).select_by_value("billing")
+    driver.find_element(By.CSS_SELECTOR, "#widgets-form button[type=submit]").click()
+    wait_for(driver, lambda d: "Web shop" in texts(d, "#widgets-table td"), "the new widget")
+    widget = call(cluster.nodes[1].url, "GET", "/v1/widgets", cluster.token).json()["items"][0]
+    assert widget["queue"] == "sales" and widget["teamID"] == "billing"
+    click(driver, f'#widgets-table [data-id="{widget["id"]}"] .edit', "edit the widget")
+    snippet = wait_for(driver, lambda d: d.find_element(By.ID, "widget-snippet").text, "the embed snippet")
+    assert f'data-widget-key="{widget["publicKey"]}"' in snippet and "/widget.js" in snippet
+    screenshot(driver, "admin-widget")

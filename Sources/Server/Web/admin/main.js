@@ -74,13 +74,14 @@ function sectionsFor(role, { api, notify, directory }) {
       ],
     }),
     admin && new ResourceSection({
-      ...common, id: "widgets", title: "Chat widgets", path: "/v1/widgets?limit=500",
-      columns: [["name", "Name"], ["publicKey", "Public key"], ["queue", "Queue"], ["team", "Team"], ["greeting", "Greeting"]],
+      ...common, id: "widgets", title: "Chat widgets", path: "/v1/widgets",
+      columns: [["name", "Name"], ["publicKey", "Public key"], ["queue", "Queue"], ["teamID", "Team"], ["greeting", "Greeting"], ["active", "Active"]],
       fields: [
         { name: "name", label: "Name", required: true, placeholder: "Web shop" },
-        { name: "queue", label: "Queue", placeholder: "sales" },
-        { name: "team", label: "Team", type: "select", options: () => [["", "Any team"], ...teamOptions()], emptyValue: null },
+        { name: "queue", label: "Queue", placeholder: "sales", emptyValue: null },
+        { name: "team", from: "teamID", label: "Team", type: "select", options: () => [["", "Any team"], ...teamOptions()], emptyValue: null },
         { name: "greeting", label: "Greeting", type: "textarea", placeholder: "Hi! How can we help?" },
+        { name: "active", label: "Active (opens new chats)", type: "checkbox", editOnly: true },
       ],
       describe: (widget) => h("div", { class: "embed" },
         h("p", {}, "Put this on the pages where the chat should appear:"),

@@ -8,7 +8,8 @@ import { randomId } from "../lib/ids.js";
 /**
  * Field kinds: text, email, password, number, textarea, select (options: [[value, label]] or a
  * function returning them), checkbox, list (comma-separated → array), levels ("skill:3, …" →
- * object), multiselect (options as for select → array).
+ * object), multiselect (options as for select → array). `from` names the record's property when
+ * it differs from the request's (widgets take `team` and answer `teamID`).
  */
 export class ResourceSection {
   constructor({ api, notify, id, title, path, fields, columns, deletable = false, describe, onLoaded }) {
@@ -70,7 +71,7 @@ export class ResourceSection {
 
   input(field, editing) {
     const id = `${this.id}-${field.name}`;
-    const value = editing ? editing[field.name] : field.default;
+    const value = editing ? editing[field.from || field.name] : field.default;
     const label = h("label", { for: id }, field.label);
     if (field.type === "checkbox") {
       return h("div", { class: "field checkbox" }, h("input", { id, name: field.name, type: "checkbox", checked: value !== false }), label);
@@ -119,7 +120,8 @@ export class ResourceSection {
       if (!control) continue;
       const value = decode(field, control, Boolean(this.editing));
       if (value === undefined) continue;
-      if (this.editing && JSON.stringify(value) === JSON.stringify(this.editing[field.name])) continue;
+      const current = this.editing?.[field.from || field.name];
+      if (this.editing && JSON.stringify(value ?? null) === JSON.stringify(current ?? null)) continue;
       body[field.name] = value;
     }
     return body;

@@ -160,5 +160,10 @@ def test_customer_and_agent_chat_across_nodes_through_failures(cluster, browsers
     wait_for(customer, lambda d: in_widget(d, "#rating-question").is_displayed(), "the rating prompt")
     screenshot(customer, "widget-rating")
     in_widget(customer, '.star[data-score="5"]').click()
-    wait_for(customer, lambda d: in_widget(d, "#rating-thanks") or in_widget(d, ".ending .error").text,
-             "the rating to be answered")
+
+    def rating_answered(d):
+        thanks = widget(d).find_elements(By.CSS_SELECTOR, "#rating-thanks")
+        return "thanks" if thanks else in_widget(d, ".ending .error").text
+    outcome = wait_for(customer, rating_answered, "the rating to be answered")
+    # Until the server records ratings (POST …/rating comes with routing) the widget says so.
+    assert outcome in ("thanks", "Ratings cannot be recorded right now."), outcome

@@ -406,7 +406,9 @@ class ChatWidget {
       this.save({ rated: true });
       this.showThanks();
     } catch (error) {
-      this.ending.querySelector(".error").textContent = describe(error);
+      // Nodes without ratings (POST …/rating arrives with routing) answer 404 for the route.
+      const unavailable = error.status === 404 && error.code !== "not_found";
+      this.ending.querySelector(".error").textContent = unavailable ? "Ratings cannot be recorded right now." : describe(error);
     }
   }
 

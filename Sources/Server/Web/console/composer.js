@@ -32,13 +32,13 @@ export class Composer {
     });
     this.list = h("ul", { id: "canned-suggestions", class: "canned-suggestions", role: "listbox", hidden: true,
       "aria-label": "Canned responses" });
-    this.replyTab = h("button", { type: "button", role: "tab", id: "composer-reply", onclick: () => this.setMode("reply"),
+    this.replyTab = h("button", { type: "button", id: "composer-reply", onclick: () => this.setMode("reply"),
       hidden: this.notesOnly }, "Reply");
-    this.noteTab = h("button", { type: "button", role: "tab", id: "composer-note", onclick: () => this.setMode("note") },
+    this.noteTab = h("button", { type: "button", id: "composer-note", onclick: () => this.setMode("note") },
       this.notesOnly ? "Whisper to the agent" : "Internal note");
     this.send = h("button", { type: "submit", id: "send", class: "primary" }, "Send");
     const form = h("form", { id: "composer", class: "composer", onsubmit: (event) => this.submit(event) },
-      h("div", { class: "composer-tabs", role: "tablist", "aria-label": "Message kind" }, this.replyTab, this.noteTab),
+      h("div", { class: "composer-tabs", role: "group", "aria-label": "Message kind" }, this.replyTab, this.noteTab),
       this.list, this.text,
       h("div", { class: "composer-actions" },
         h("span", { class: "composer-hint" }, "Enter sends · Shift+Enter new line · / for canned responses"),
@@ -48,8 +48,8 @@ export class Composer {
 
   setMode(mode) {
     this.mode = this.notesOnly ? "note" : mode;
-    this.replyTab.setAttribute("aria-selected", String(this.mode === "reply"));
-    this.noteTab.setAttribute("aria-selected", String(this.mode === "note"));
+    this.replyTab.setAttribute("aria-pressed", String(this.mode === "reply"));
+    this.noteTab.setAttribute("aria-pressed", String(this.mode === "note"));
     this.element.classList.toggle("note-mode", this.mode === "note");
     this.text.placeholder = this.mode === "note"
       ? "Internal note — only staff see this"

@@ -32,7 +32,7 @@ export class Inbox {
   }
 
   setView(view) {
-    for (const button of this.viewButtons) button.setAttribute("aria-checked", String(button.dataset.view === view));
+    for (const button of this.viewButtons) button.setAttribute("aria-pressed", String(button.dataset.view === view));
     return this.setFilter({ view });
   }
 

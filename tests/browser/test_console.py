@@ -1,6 +1,7 @@
 """The agent console in a real browser, served through HAProxy, against real nodes."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from conftest import screenshot
 from pages import (call, click, console_is_live, console_messages, create_staff, open_in_inbox, sign_in, texts, type_reply,
@@ -23,7 +24,8 @@ def customer_says(cluster, conversation_id, text, node=1):
 
 def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcuts(cluster, browsers):
     balancer = cluster.balancer.start()
-    create_staff(cluster, "alex")
+    assert call(cluster.nodes[1].url, "POST", "/v1/teams", cluster.token, {"id": "billing", "name": "Billing"}).status_code == 201
+    create_staff(cluster, "alex", teams=("billing",))
     create_staff(cluster, "sam", role="supervisor")
     canned = call(cluster.nodes[1].url, "POST", "/v1/canned-responses", cluster.token,
                   {"title": "Refund policy", "text": "Refunds take 3 to 5 working days.", "shortcut": "refund"})
@@ -93,6 +95,19 @@ def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcu
     driver.find_element(By.TAG_NAME, "body").send_keys("?")
     wait_for(driver, lambda d: d.find_element(By.ID, "shortcuts-help").is_displayed(), "the shortcut list")
     screenshot(driver, "console-shortcuts")
+    driver.find_element(By.CSS_SELECTOR, "#shortcuts-help button").click()
+
+    # Transfer the assigned conversation to the billing team's queue: it leaves Mine.
+    open_in_inbox(driver, other, view="mine")
+    driver.find_element(By.TAG_NAME, "body").send_keys("t")
+    wait_for(driver, lambda d: d.find_element(By.ID, "transfer-dialog").is_displayed(), "the transfer dialog")
+    Select(driver.find_element(By.ID, "transfer-team")).select_by_value("billing")
+    driver.find_element(By.ID, "transfer-queue").send_keys("billing")
+    screenshot(driver, "console-transfer")
+    driver.find_element(By.ID, "transfer-submit").click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "conversation-assignee").text == "nobody", "the transfer")
+    moved = call(cluster.nodes[3].url, "GET", f"/v1/conversations/{other}", cluster.token).json()
+    assert moved.get("assigneeID") is None and moved["teamID"] == "billing" and moved["queue"] == "billing"
 
 
 def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):

@@ -158,6 +158,9 @@ export class ConversationView {
     if (conversation.assigneeID !== me && conversation.status !== "closed") {
       buttons.push(h("button", { type: "button", id: "assign-self", onclick: () => this.assignToMe(), title: "Assign to me (a)" }, "Assign to me"));
     }
+    if (conversation.assigneeID === me && conversation.status !== "closed") {
+      buttons.push(h("button", { type: "button", id: "transfer", onclick: () => this.openTransfer(), title: "Transfer (t)" }, "Transfer"));
+    }
     if (conversation.status === "open" || conversation.status === "pending") {
       buttons.push(h("button", { type: "button", id: "resolve", class: "primary", onclick: () => this.setStatus("resolved"), title: "Resolve (e)" }, "Resolve"));
     }
@@ -267,15 +270,56 @@ export class ConversationView {
     return this.update({ status });
   }
 
+  /**
+   * Transfer: hand the conversation to a team and queue (nobody assigned, so routing or a
+   * colleague picks it up) or to a named colleague. Agents may only clear the assignee; naming
+   * a colleague needs a supervisor, and the server says so.
+   */
+  openTransfer() {
+    const conversation = this.conversation;
+    if (!conversation) return;
+    const team = h("select", { id: "transfer-team" }, h("option", { value: "" }, "Keep team"),
+      [...this.desk.teams.values()].map((each) => h("option", { value: each.id, selected: each.id === conversation.teamID }, each.name)));
+    const queue = h("input", { id: "transfer-queue", value: conversation.queue || "", list: "transfer-queues" });
+    const queues = h("datalist", { id: "transfer-queues" },
+      [...new Set([...this.desk.conversations.values()].map((each) => each.queue).filter(Boolean))].map((name) => h("option", { value: name })));
+    const agent = h("select", { id: "transfer-agent" }, h("option", { value: "" }, "Nobody (back to the queue)"),
+      [...this.desk.agents.values()].filter((each) => each.id !== this.desk.me.id && each.active !== false)
+        .map((each) => h("option", { value: each.id }, `${each.name} (${each.status})`)));
+    const error = h("p", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { id: "transfer-dialog", "aria-labelledby": "transfer-title" },
+      h("form", { method: "dialog", class: "transfer-form" },
+        h("h2", { id: "transfer-title" }, "Transfer conversation"),
+        h("label", { for: "transfer-team" }, "Team"), team,
+        h("label", { for: "transfer-queue" }, "Queue"), queue, queues,
+        h("label", { for: "transfer-agent" }, "Colleague"), agent, error,
+        h("div", { class: "dialog-actions" },
+          h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"),
+          h("button", { type: "submit", class: "primary", id: "transfer-submit" }, "Transfer"))));
+    dialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const change = { assignee: agent.value || null, queue: queue.value.trim() || null };
+      if (team.value) change.team = team.value;
+      if (await this.update(change, error)) dialog.close();
+    });
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
   /** A conversation change, retried with one idempotency key while the cluster is moving. */
-  async update(change) {
+  async update(change, errorElement) {
     const path = `/v1/conversations/${encodeURIComponent(this.id)}`;
     const key = randomId();
     try {
       const conversation = await this.api.withRetries(() => this.api.patch(path, change, { idempotencyKey: key }));
       this.desk.putConversation(conversation);
+      return true;
     } catch (error) {
-      this.notify.error(`Could not update the conversation: ${error.message}`);
+      const text = `Could not update the conversation: ${error.message}`;
+      if (errorElement) errorElement.textContent = text;
+      else this.notify.error(text);
+      return false;
     }
   }
 }

@@ -106,6 +106,7 @@ async function startConsole(api, me) {
     n: () => view.composer?.focus("note"),
     a: () => view.id && view.assignToMe(),
     e: () => view.id && view.setStatus("resolved"),
+    t: () => view.id && view.openTransfer(),
     1: () => inbox.setView("mine"),
     2: () => inbox.setView("unassigned"),
     3: () => inbox.setView("all"),

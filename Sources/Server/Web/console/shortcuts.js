@@ -7,6 +7,7 @@ export const shortcutList = [
   ["n", "Internal note"],
   ["a", "Assign to me"],
   ["e", "Resolve"],
+  ["t", "Transfer"],
   ["1 / 2 / 3", "Mine / Unassigned / All"],
   ["s", "Switch online ⇄ away"],
   ["?", "This list"],

@@ -45,6 +45,10 @@ def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcu
     open_in_inbox(driver, conversation, view="unassigned")
     wait_for(driver, lambda d: [t for _, t in console_messages(d)] == ["Hello, my parcel is late"], "the history")
     wait_for(driver, lambda d: d.find_element(By.ID, "profile-name").text.startswith("Visitor v-live"), "the profile")
+    click(driver, "#profile-edit", "edit the profile")
+    driver.find_element(By.ID, "profile-email-input").send_keys("parcel@example.com")
+    driver.find_element(By.CSS_SELECTOR, "#profile-form button[type=submit]").click()
+    wait_for(driver, lambda d: d.find_element(By.ID, "profile-email").text == "parcel@example.com", "the saved email")
 
     # Keyboard: a assigns to me; the conversation moves to Mine.
     driver.find_element(By.TAG_NAME, "body").send_keys("a")

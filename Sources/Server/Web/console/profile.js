@@ -23,6 +23,7 @@ export class ProfilePanel {
 
   async show(customerId, currentConversationId) {
     this.customerId = customerId;
+    this.editing = false;
     this.currentConversationId = currentConversationId;
     this.history = [];
     this.render();
@@ -43,8 +44,10 @@ export class ProfilePanel {
     const customer = this.desk.customers.get(this.customerId);
     clear(this.element);
     if (!customer) return;
+    if (this.editing) return this.element.append(this.editForm(customer));
     this.element.append(
       h("h2", { id: "profile-name" }, customer.name, customer.tier === "vip" ? h("span", { class: "pill urgent" }, "VIP") : null),
+      h("button", { type: "button", id: "profile-edit", class: "profile-edit", onclick: () => { this.editing = true; this.render(); } }, "Edit"),
       h("dl", { class: "profile-facts" },
         fact("Email", customer.email, "profile-email"),
         fact("Phone", customer.phone),
@@ -54,6 +57,39 @@ export class ProfilePanel {
         fact("Customer since", formatTime(customer.createdAt))),
       h("h3", {}, "Conversations"),
       h("ul", { id: "customer-history", class: "history" }, this.history.map((conversation) => this.historyItem(conversation))));
+  }
+
+  /** Name, email, phone and tier: what agents most often correct during a conversation. */
+  editForm(customer) {
+    const field = (name, label, type = "text") => {
+      const input = h("input", { id: `profile-${name}-input`, name, type });
+      input.value = customer[name] || "";
+      return [h("label", { for: input.id }, label), input];
+    };
+    const tier = h("select", { id: "profile-tier-input", name: "tier" },
+      ["standard", "vip"].map((value) => h("option", { value, selected: customer.tier === value }, value)));
+    const error = h("p", { class: "form-error", role: "alert" });
+    const form = h("form", { class: "profile-form", id: "profile-form" },
+      field("name", "Name"), field("email", "Email", "email"), field("phone", "Phone", "tel"),
+      h("label", { for: "profile-tier-input" }, "Tier"), tier, error,
+      h("div", { class: "dialog-actions" },
+        h("button", { type: "button", onclick: () => { this.editing = false; this.render(); } }, "Cancel"),
+        h("button", { type: "submit", class: "primary" }, "Save")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const values = Object.fromEntries(new FormData(form));
+      const change = { name: values.name.trim(), tier: values.tier };
+      // Empty contact fields are cleared (null), not sent as empty strings.
+      for (const name of ["email", "phone"]) change[name] = values[name].trim() || null;
+      try {
+        const updated = await this.api.patch(`/v1/customers/${encodeURIComponent(customer.id)}`, change);
+        this.editing = false;
+        this.desk.putCustomer(updated);
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
+    return form;
   }
 
   historyItem(conversation) {

@@ -153,6 +153,8 @@ def test_customer_and_agent_chat_across_nodes_through_failures(cluster, browsers
     wait_for(customer, lambda d: widget_messages(d) == stored(internal=False), "the chat after a reload")
     shown = " ".join(widget_texts(customer))
     assert "voucher" not in shown.lower() and "internally" not in shown
+    authors = [e.text for e in widget(customer).find_elements(By.CSS_SELECTOR, "#chat-messages .author")]
+    assert authors and set(authors) == {"Alex"}, authors
     screenshot(customer, "widget-after-reload")
 
     # The agent resolves: the customer is asked to rate the conversation.

@@ -35,7 +35,8 @@ class ChatWidget {
       onChange: () => this.renderMessages(),
     });
     this.messages = new Map();
-    this.agentNames = new Map();
+    // Names of agents learned from their typing signals, kept so a reload still shows them.
+    this.agentNames = new Map(Object.entries(this.saved.agentNames || {}));
     this.agentReadSeq = 0;
     this.unread = 0;
     this.lastTypingSentAt = 0;
@@ -365,7 +366,11 @@ class ChatWidget {
   }
 
   showTyping(data) {
-    if (data.id && data.name) this.agentNames.set(data.id, data.name);
+    if (data.id && data.name && this.agentNames.get(data.id) !== data.name) {
+      this.agentNames.set(data.id, data.name);
+      this.save({ agentNames: Object.fromEntries(this.agentNames) });
+      this.renderMessages();
+    }
     this.typingLine.textContent = `${data.name || "Support"} is typing…`;
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.hideTyping(), typingShownMs);

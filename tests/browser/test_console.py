@@ -113,6 +113,14 @@ def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcu
     moved = call(cluster.nodes[3].url, "GET", f"/v1/conversations/{other}", cluster.token).json()
     assert moved.get("assigneeID") is None and moved["teamID"] == "billing" and moved["queue"] == "billing"
 
+    # The queue filter: only the billing queue's conversations.
+    driver.find_element(By.TAG_NAME, "body").send_keys("3")
+    wait_for(driver, lambda d: "billing" in [o.get_attribute("value") for o in Select(d.find_element(By.ID, "filter-queue")).options],
+             "the billing queue among the filters")
+    Select(driver.find_element(By.ID, "filter-queue")).select_by_value("billing")
+    listed = lambda d: [e.get_attribute("data-conversation-id") for e in d.find_elements(By.CSS_SELECTOR, "#inbox-list [data-conversation-id]")]
+    wait_for(driver, lambda d: listed(d) == [other], "only the billing queue")
+
 
 def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):
     balancer = cluster.balancer.pin(2)

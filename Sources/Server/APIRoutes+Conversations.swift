@@ -296,6 +296,9 @@ struct ResultView: Encodable {
         case .slots(let map): try map.encode(to: encoder)
         case .widget(let widget): try widget.encode(to: encoder)
         case .typing(let signal): try signal.encode(to: encoder)
+        case .queue(let queue): try queue.encode(to: encoder)
+        case .routingRule(let rule): try rule.encode(to: encoder)
+        case .routingRuleDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         }
     }
 

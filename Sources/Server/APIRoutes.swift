@@ -66,6 +66,7 @@ struct APIRoutes: Sendable {
         addDirectoryRoutes(to: api)
         addWidgetRoutes(to: api)
         addStatsRoutes(to: api)
+        addRoutingRoutes(to: api)
         // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
         // here is a plain request or an upgrade that failed authentication above.
         api.get("/events") { _, _ -> Response in

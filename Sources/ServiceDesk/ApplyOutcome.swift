@@ -15,6 +15,10 @@ public enum DeskResult: Sendable, Hashable, Codable {
     case widget(Widget)
     /// Someone is typing (nothing stored).
     case typing(TypingSignal)
+    case queue(Queue)
+    case routingRule(RoutingRule)
+    /// The id of a deleted routing rule.
+    case routingRuleDeleted(id: String)
 }
 
 /// The kind of a live event, as clients see it.
@@ -37,6 +41,20 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case widgetUpdated = "widget.updated"
     case conversationTyping = "conversation.typing"
     case conversationRead = "conversation.read"
+    case conversationOffered = "conversation.offered"
+    case conversationRouted = "conversation.routed"
+    case conversationAccepted = "conversation.accepted"
+    case conversationDeclined = "conversation.declined"
+    case conversationOfferExpired = "conversation.offer_expired"
+    case conversationOverflowed = "conversation.overflowed"
+    case conversationTransferred = "conversation.transferred"
+    case conversationRerouted = "conversation.rerouted"
+    case conversationRated = "conversation.rated"
+    case queueCreated = "queue.created"
+    case queueUpdated = "queue.updated"
+    case routingRuleCreated = "routing_rule.created"
+    case routingRuleUpdated = "routing_rule.updated"
+    case routingRuleDeleted = "routing_rule.deleted"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.

@@ -12,6 +12,9 @@ struct Changeset {
     /// The whole slot map after the command, if it changed.
     var slots: SlotMap?
     var widgets: [Widget] = []
+    var queues: [Queue] = []
+    var routingRules: [RoutingRule] = []
+    var deletedRoutingRuleIDs: [String] = []
     var events: [DeskEvent] = []
     var audit: AuditNote?
 
@@ -56,6 +59,8 @@ extension Desk {
     mutating func commit(_ changeset: Changeset, writer: inout RecordWriter) {
         for customer in changeset.customers { store(customer, writer: &writer) }
         for conversation in changeset.conversations {
+            precondition(conversation.routingIsConsistent, "conversation \(conversation.id) has stale routing state")
+            routing.replace(conversations[conversation.id], with: conversation)
             conversations[conversation.id] = conversation
             writer.put(RecordKey.conversation(conversation.id), StoredRecord.conversation(conversation).encoded())
         }
@@ -80,6 +85,22 @@ extension Desk {
         if let map = changeset.slots {
             slots = map
             writer.put(RecordKey.slots, StoredRecord.slots(map).encoded())
+        }
+        commitRouting(changeset, writer: &writer)
+    }
+
+    private mutating func commitRouting(_ changeset: Changeset, writer: inout RecordWriter) {
+        for queue in changeset.queues {
+            queues[queue.id] = queue
+            writer.put(RecordKey.queue(queue.id), StoredRecord.queue(queue).encoded())
+        }
+        for rule in changeset.routingRules {
+            routingRules[rule.id] = rule
+            writer.put(RecordKey.routingRule(rule.id), StoredRecord.routingRule(rule).encoded())
+        }
+        for id in changeset.deletedRoutingRuleIDs {
+            routingRules[id] = nil
+            writer.delete(RecordKey.routingRule(id))
         }
     }
 

@@ -105,6 +105,20 @@ extension Command.Action {
         case .updateWidget: "updateWidget"
         case .signalTyping: "signalTyping"
         case .markRead: "markRead"
+        case .createQueue: "createQueue"
+        case .updateQueue: "updateQueue"
+        case .createRoutingRule: "createRoutingRule"
+        case .updateRoutingRule: "updateRoutingRule"
+        case .deleteRoutingRule: "deleteRoutingRule"
+        case .routeConversation: "routeConversation"
+        case .expireOffer: "expireOffer"
+        case .overflowConversation: "overflowConversation"
+        case .acceptConversation: "acceptConversation"
+        case .declineConversation: "declineConversation"
+        case .transferConversation: "transferConversation"
+        case .rerouteConversation: "rerouteConversation"
+        case .setSentiment: "setSentiment"
+        case .rateConversation: "rateConversation"
         }
     }
 
@@ -131,6 +145,20 @@ extension Command.Action {
         case .updateWidget(let body): try container.encode(body, forKey: key)
         case .signalTyping(let body): try container.encode(body, forKey: key)
         case .markRead(let body): try container.encode(body, forKey: key)
+        case .createQueue(let body): try container.encode(body, forKey: key)
+        case .updateQueue(let body): try container.encode(body, forKey: key)
+        case .createRoutingRule(let body): try container.encode(body, forKey: key)
+        case .updateRoutingRule(let body): try container.encode(body, forKey: key)
+        case .deleteRoutingRule(let body): try container.encode(body, forKey: key)
+        case .routeConversation(let body): try container.encode(body, forKey: key)
+        case .expireOffer(let body): try container.encode(body, forKey: key)
+        case .overflowConversation(let body): try container.encode(body, forKey: key)
+        case .acceptConversation(let body): try container.encode(body, forKey: key)
+        case .declineConversation(let body): try container.encode(body, forKey: key)
+        case .transferConversation(let body): try container.encode(body, forKey: key)
+        case .rerouteConversation(let body): try container.encode(body, forKey: key)
+        case .setSentiment(let body): try container.encode(body, forKey: key)
+        case .rateConversation(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -160,6 +188,20 @@ extension Command.Action {
         case "updateWidget": .updateWidget(try container.decode(UpdateWidget.self, forKey: key))
         case "signalTyping": .signalTyping(try container.decode(SignalTyping.self, forKey: key))
         case "markRead": .markRead(try container.decode(MarkRead.self, forKey: key))
+        case "createQueue": .createQueue(try container.decode(CreateQueue.self, forKey: key))
+        case "updateQueue": .updateQueue(try container.decode(UpdateQueue.self, forKey: key))
+        case "createRoutingRule": .createRoutingRule(try container.decode(CreateRoutingRule.self, forKey: key))
+        case "updateRoutingRule": .updateRoutingRule(try container.decode(UpdateRoutingRule.self, forKey: key))
+        case "deleteRoutingRule": .deleteRoutingRule(try container.decode(DeleteRoutingRule.self, forKey: key))
+        case "routeConversation": .routeConversation(try container.decode(RouteConversation.self, forKey: key))
+        case "expireOffer": .expireOffer(try container.decode(ExpireOffer.self, forKey: key))
+        case "overflowConversation": .overflowConversation(try container.decode(OverflowConversation.self, forKey: key))
+        case "acceptConversation": .acceptConversation(try container.decode(AcceptConversation.self, forKey: key))
+        case "declineConversation": .declineConversation(try container.decode(DeclineConversation.self, forKey: key))
+        case "transferConversation": .transferConversation(try container.decode(TransferConversation.self, forKey: key))
+        case "rerouteConversation": .rerouteConversation(try container.decode(RerouteConversation.self, forKey: key))
+        case "setSentiment": .setSentiment(try container.decode(SetSentiment.self, forKey: key))
+        case "rateConversation": .rateConversation(try container.decode(RateConversation.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

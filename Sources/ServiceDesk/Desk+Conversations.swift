@@ -9,13 +9,14 @@ extension Desk {
             throw .forbidden("customers may open conversations only for themselves")
         }
         if let teamID = body.teamID { try requireTeam(teamID) }
-        let conversation = Conversation(
+        var conversation = Conversation(
             id: body.id, customerID: customer.id, channel: body.channel, priority: body.priority,
             queue: try body.queue.map { value throws(CommandError) in try limits.label(value, "queue") },
             teamID: body.teamID, tags: try limits.tags(body.tags),
             language: try limits.language(body.language ?? customer.language ?? "und"),
             subject: try limits.bounded(body.subject, "subject", bytesMax: limits.subjectBytesMax),
             time: context.time)
+        routeOnCreation(&conversation, customer: customer, at: context.time)
         changeset.conversations.append(conversation)
         changeset.emit(.conversationCreated, .conversation(conversation, customer: customer), conversationID: body.id)
         changeset.note("conversation.create", target: conversation.id, details: "customer=\(customer.id)")
@@ -62,6 +63,7 @@ extension Desk {
         if let priority = body.priority { conversation.priority = priority }
         if let tags = body.tags { conversation.tags = try limits.tags(tags) }
         conversation.updatedAt = context.time
+        conversation.settleRouting(from: current, at: context.time)
         changeset.conversations.append(conversation)
         let customer = customers[conversation.customerID]!
         let formerAssigneeID = current.assigneeID != conversation.assigneeID ? current.assigneeID : nil

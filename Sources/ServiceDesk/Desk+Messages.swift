@@ -21,6 +21,7 @@ extension Desk {
             createdAt: context.time, index: context.index)
         let before = conversation
         conversation.record(message)
+        conversation.settleRouting(from: before, at: context.time)
         changeset.messages.append(message)
         changeset.conversations.append(conversation)
         changeset.emit(.messageCreated, .message(message), conversationID: conversation.id)

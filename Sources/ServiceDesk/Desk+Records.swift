@@ -16,6 +16,8 @@ public enum RecordKey {
     static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
     static let slots = key("slots")
     static func widget(_ id: String) -> [UInt8] { key("widget/" + id) }
+    static func queue(_ id: String) -> [UInt8] { key("queue/" + id) }
+    static func routingRule(_ id: String) -> [UInt8] { key("routing_rule/" + id) }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -42,6 +44,8 @@ enum StoredRecord: Sendable, Hashable {
     case idempotency(IdempotencyEntry)
     case slots(SlotMap)
     case widget(Widget)
+    case queue(Queue)
+    case routingRule(RoutingRule)
 
     static let encodingVersion = 1
 
@@ -64,6 +68,8 @@ enum StoredRecord: Sendable, Hashable {
         case .idempotency(let value): RecordKey.idempotency(value.key)
         case .slots: RecordKey.slots
         case .widget(let value): RecordKey.widget(value.id)
+        case .queue(let value): RecordKey.queue(value.id)
+        case .routingRule(let value): RecordKey.routingRule(value.id)
         }
     }
 }
@@ -88,6 +94,8 @@ extension StoredRecord: Codable {
         case "idempotency": self = .idempotency(try container.decode(IdempotencyEntry.self, forKey: .value))
         case "slots": self = .slots(try container.decode(SlotMap.self, forKey: .value))
         case "widget": self = .widget(try container.decode(Widget.self, forKey: .value))
+        case "queue": self = .queue(try container.decode(Queue.self, forKey: .value))
+        case "routing_rule": self = .routingRule(try container.decode(RoutingRule.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -106,6 +114,8 @@ extension StoredRecord: Codable {
         case .idempotency(let value): try encode(value, as: "idempotency", into: &container)
         case .slots(let value): try encode(value, as: "slots", into: &container)
         case .widget(let value): try encode(value, as: "widget", into: &container)
+        case .queue(let value): try encode(value, as: "queue", into: &container)
+        case .routingRule(let value): try encode(value, as: "routing_rule", into: &container)
         }
     }
 
@@ -132,6 +142,8 @@ extension Desk {
         all += idempotency.entries.values.map(StoredRecord.idempotency)
         if slots != SlotMap() { all.append(.slots(slots)) }
         all += widgets.values.map(StoredRecord.widget)
+        all += queues.values.map(StoredRecord.queue)
+        all += routingRules.values.map(StoredRecord.routingRule)
         return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -157,6 +169,8 @@ extension Desk {
                 guard map.isWellFormed else { throw .malformed("the slot map has the wrong size") }
                 slots = map
             case .widget(let widget): widgets[widget.id] = widget
+            case .queue(let queue): queues[queue.id] = queue
+            case .routingRule(let rule): routingRules[rule.id] = rule
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
@@ -186,6 +200,7 @@ extension Desk {
                 throw .malformed("messages of conversation \(conversation.id) are missing")
             }
         }
+        try rebuildRouting()
     }
 
     /// The whole state as bytes, identical on every replica that applied the same commands:

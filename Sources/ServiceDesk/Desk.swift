@@ -21,6 +21,11 @@ public struct Desk: Sendable, Hashable {
     var cannedResponses: [String: CannedResponse] = [:]
     var slots = SlotMap()
     var widgets: [String: Widget] = [:]
+    var queues: [String: Queue] = [:]
+    var routingRules: [String: RoutingRule] = [:]
+    /// Agents' loads, waiting conversations and customers' last agents; derived from
+    /// `conversations` and rebuilt on load.
+    var routing = RoutingIndex()
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
 
@@ -100,6 +105,20 @@ public struct Desk: Sendable, Hashable {
         case .updateWidget(let body): try updateWidget(body, context, &changeset)
         case .signalTyping(let body): try signalTyping(body, context, &changeset)
         case .markRead(let body): try markRead(body, context, &changeset)
+        case .createQueue(let body): try createQueue(body, context, &changeset)
+        case .updateQueue(let body): try updateQueue(body, context, &changeset)
+        case .createRoutingRule(let body): try createRoutingRule(body, context, &changeset)
+        case .updateRoutingRule(let body): try updateRoutingRule(body, context, &changeset)
+        case .deleteRoutingRule(let body): try deleteRoutingRule(body, context, &changeset)
+        case .routeConversation(let body): try routeConversation(body, context, &changeset)
+        case .expireOffer(let body): try expireOffer(body, context, &changeset)
+        case .overflowConversation(let body): try overflowConversation(body, context, &changeset)
+        case .acceptConversation(let body): try acceptConversation(body, context, &changeset)
+        case .declineConversation(let body): try declineConversation(body, context, &changeset)
+        case .transferConversation(let body): try transferConversation(body, context, &changeset)
+        case .rerouteConversation(let body): try rerouteConversation(body, context, &changeset)
+        case .setSentiment(let body): try setSentiment(body, context, &changeset)
+        case .rateConversation(let body): try rateConversation(body, context, &changeset)
         }
     }
 }

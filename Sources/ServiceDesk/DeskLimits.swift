@@ -48,6 +48,22 @@ public struct DeskLimits: Sendable, Hashable {
     public var auditEntriesMax = 100_000
     /// Largest page any query returns.
     public var pageSizeMax = 500
+    /// Most routing queues.
+    public var queuesMax = 200
+    /// Most routing rules; every new conversation without a queue is checked against all.
+    public var routingRulesMax = 200
+    /// Highest routing rule position (the lowest is 0).
+    public var routingRulePositionMax = 1_000_000
+    /// Most values in one routing condition list (channels, languages, sentiments).
+    public var routingConditionValuesMax = 20
+    /// Most agents remembered as having declined one conversation; the oldest is forgotten first.
+    public var declinedByMax = 20
+    /// Longest offer timeout, in seconds.
+    public var offerTimeoutSecondsMax = 3_600
+    /// Longest overflow or stickiness wait, in seconds.
+    public var queueWaitSecondsMax = 7 * 24 * 3_600
+    /// Longest rating comment, in UTF-8 bytes.
+    public var ratingCommentBytesMax = 2_000
 
     /// The limits every production replica uses.
     public static let standard = DeskLimits()

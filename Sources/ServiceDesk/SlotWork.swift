@@ -9,8 +9,9 @@ extension Desk {
     public func dueWork(ownedSlots: Set<Int>, owner: UInt64, now: Timestamp, limit: Int) -> [Command.Action] {
         let slots = ownedSlots.filter { self.slots.owners.indices.contains($0) && self.slots.owners[$0] == owner }
         guard !slots.isEmpty, limit > 0 else { return [] }
-        // Each feature adds its due work here (make this a `var` and append).
-        let work: [Command.Action] = []
+        // Each feature appends its due work here.
+        var work: [Command.Action] = []
+        work += routingWork(inSlots: slots, now: now, limit: limit)
         return Array(work.prefix(limit))
     }
 }

@@ -98,7 +98,7 @@ extension Desk {
     /// The audience of an event just produced by `apply`.
     public func audience(of event: DeskEvent) -> EventAudience {
         switch event.payload {
-        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .widget:
+        case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .widget, .queue, .routingRule, .routingRuleDeleted:
             return EventAudience(staffOnly: true)
         case .typing(let signal):
             guard let conversation = conversations[signal.conversationID] else { return EventAudience(staffOnly: true) }

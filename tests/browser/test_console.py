@@ -25,6 +25,7 @@ def customer_says(cluster, conversation_id, text, node=1):
 def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcuts(cluster, browsers):
     balancer = cluster.balancer.start()
     assert call(cluster.nodes[1].url, "POST", "/v1/teams", cluster.token, {"id": "billing", "name": "Billing"}).status_code == 201
+    assert call(cluster.nodes[1].url, "POST", "/v1/queues", cluster.token, {"id": "billing", "name": "Billing"}).status_code == 201
     create_staff(cluster, "alex", teams=("billing",))
     create_staff(cluster, "sam", role="supervisor")
     canned = call(cluster.nodes[1].url, "POST", "/v1/canned-responses", cluster.token,
@@ -101,17 +102,23 @@ def test_agent_works_a_conversation_live_with_canned_responses_notes_and_shortcu
     screenshot(driver, "console-shortcuts")
     driver.find_element(By.CSS_SELECTOR, "#shortcuts-help button").click()
 
-    # Transfer the assigned conversation to the billing team's queue: it leaves Mine.
+    # Away (s again), then transfer the assigned conversation to the billing queue with a note:
+    # nobody online takes it, so it waits there, unassigned, and leaves Mine.
+    driver.find_element(By.TAG_NAME, "body").send_keys("s")
+    wait_for(driver, lambda d: call(cluster.nodes[2].url, "GET", "/v1/agents/alex", cluster.token).json()["status"] == "away",
+             "presence away")
     open_in_inbox(driver, other, view="mine")
     driver.find_element(By.TAG_NAME, "body").send_keys("t")
     wait_for(driver, lambda d: d.find_element(By.ID, "transfer-dialog").is_displayed(), "the transfer dialog")
-    Select(driver.find_element(By.ID, "transfer-team")).select_by_value("billing")
-    driver.find_element(By.ID, "transfer-queue").send_keys("billing")
+    Select(driver.find_element(By.ID, "transfer-queue")).select_by_value("billing")
+    driver.find_element(By.ID, "transfer-note").send_keys("Needs an invoice copy")
     screenshot(driver, "console-transfer")
     driver.find_element(By.ID, "transfer-submit").click()
     wait_for(driver, lambda d: d.find_element(By.ID, "conversation-assignee").text == "nobody", "the transfer")
     moved = call(cluster.nodes[3].url, "GET", f"/v1/conversations/{other}", cluster.token).json()
-    assert moved.get("assigneeID") is None and moved["teamID"] == "billing" and moved["queue"] == "billing"
+    assert moved.get("assigneeID") is None and moved["queue"] == "billing", moved
+    notes = call(cluster.nodes[3].url, "GET", f"/v1/conversations/{other}/messages", cluster.token).json()["items"]
+    assert any(m.get("internal") and "Needs an invoice copy" in m["text"] for m in notes), notes
 
     # The queue filter: only the billing queue's conversations.
     driver.find_element(By.TAG_NAME, "body").send_keys("3")
@@ -152,3 +159,25 @@ def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):
                                                    "customer again", "after recovery"])
     assert not driver.find_elements(By.CSS_SELECTOR, "#messages .message--pending")
     screenshot(driver, "console-recovered")
+
+
+def test_routing_offers_a_conversation_and_the_agent_accepts_it(cluster, browsers):
+    node = cluster.nodes[1].url
+    assert call(node, "POST", "/v1/queues", cluster.token,
+                {"id": "sales", "name": "Sales", "offerTimeoutSeconds": 60}).status_code == 201
+    create_staff(cluster, "alex")
+    driver = browsers()
+    sign_in(driver, cluster.balancer.start().url, "alex@example.com")
+    driver.find_element(By.TAG_NAME, "body").send_keys("s")  # online: routing may offer now
+    wait_for(driver, lambda d: call(node, "GET", "/v1/agents/alex", cluster.token).json()["status"] == "online", "online")
+    conversation = open_conversation(cluster, "v-offer", "Buying in bulk", queue="sales")
+    offer = f'#offers [data-conversation-id="{conversation}"]'
+    wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, offer).is_displayed(), "the offer", timeout=20)
+    assert "left" in driver.find_element(By.CSS_SELECTOR, f"{offer} .offer-countdown").text
+    toast = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#toasts .toast"), "the offer notification")
+    assert "offered to you" in toast.text
+    screenshot(driver, "console-offer")
+    driver.find_element(By.TAG_NAME, "body").send_keys("y")
+    wait_for(driver, lambda d: d.find_element(By.ID, "conversation-assignee").text == "Alex", "the accepted conversation")
+    assert not driver.find_elements(By.CSS_SELECTOR, offer)
+    assert call(node, "GET", f"/v1/conversations/{conversation}", cluster.token).json()["assigneeID"] == "alex"

@@ -167,5 +167,6 @@ def test_customer_and_agent_chat_across_nodes_through_failures(cluster, browsers
         thanks = widget(d).find_elements(By.CSS_SELECTOR, "#rating-thanks")
         return "thanks" if thanks else in_widget(d, ".ending .error").text
     outcome = wait_for(customer, rating_answered, "the rating to be answered")
-    # Until the server records ratings (POST …/rating comes with routing) the widget says so.
+    # Until the server takes ratings from visitor tokens (it takes them only from the admin
+    # token today) the widget says plainly that the rating was not recorded.
     assert outcome in ("thanks", "Ratings cannot be recorded right now."), outcome

@@ -147,7 +147,8 @@ export class ConversationView {
         h("span", { class: "conversation-meta" },
           h("span", { id: "conversation-status", class: `pill ${conversation.status}` }, conversation.status), " ",
           h("span", { class: `pill ${conversation.priority}` }, conversation.priority), " ",
-          `${conversation.channel} · assigned to `, h("span", { id: "conversation-assignee" }, assignee),
+          `${conversation.channel}`, conversation.queue ? ` · ${this.desk.queueName(conversation.queue)}` : "",
+          " · assigned to ", h("span", { id: "conversation-assignee" }, assignee),
           conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : "")),
       this.mode === "agent" ? this.actions(conversation) : "");
   }
@@ -271,40 +272,56 @@ export class ConversationView {
   }
 
   /**
-   * Transfer: hand the conversation to a team and queue (nobody assigned, so routing or a
-   * colleague picks it up) or to a named colleague. Agents may only clear the assignee; naming
-   * a colleague needs a supervisor, and the server says so.
+   * Transfer to a queue (routing finds the next agent) or to a colleague (who is offered it and
+   * accepts or declines), with an optional note for whoever takes it over.
    */
   openTransfer() {
     const conversation = this.conversation;
     if (!conversation) return;
-    const team = h("select", { id: "transfer-team" }, h("option", { value: "" }, "Keep team"),
-      [...this.desk.teams.values()].map((each) => h("option", { value: each.id, selected: each.id === conversation.teamID }, each.name)));
-    const queue = h("input", { id: "transfer-queue", value: conversation.queue || "", list: "transfer-queues" });
-    const queues = h("datalist", { id: "transfer-queues" },
-      [...new Set([...this.desk.conversations.values()].map((each) => each.queue).filter(Boolean))].map((name) => h("option", { value: name })));
-    const agent = h("select", { id: "transfer-agent" }, h("option", { value: "" }, "Nobody (back to the queue)"),
+    const queue = h("select", { id: "transfer-queue" }, h("option", { value: "" }, "—"),
+      [...this.desk.queues.values()].map((each) => h("option", { value: each.id }, each.name)));
+    const agent = h("select", { id: "transfer-agent" }, h("option", { value: "" }, "—"),
       [...this.desk.agents.values()].filter((each) => each.id !== this.desk.me.id && each.active !== false)
         .map((each) => h("option", { value: each.id }, `${each.name} (${each.status})`)));
+    const note = h("textarea", { id: "transfer-note", rows: 2, placeholder: "What they should know (staff only)" });
     const error = h("p", { class: "form-error", role: "alert" });
     const dialog = h("dialog", { id: "transfer-dialog", "aria-labelledby": "transfer-title" },
       h("form", { method: "dialog", class: "transfer-form" },
         h("h2", { id: "transfer-title" }, "Transfer conversation"),
-        h("label", { for: "transfer-team" }, "Team"), team,
-        h("label", { for: "transfer-queue" }, "Queue"), queue, queues,
-        h("label", { for: "transfer-agent" }, "Colleague"), agent, error,
+        h("p", { class: "hint" }, "Choose a queue or a colleague."),
+        h("label", { for: "transfer-queue" }, "Queue"), queue,
+        h("label", { for: "transfer-agent" }, "Colleague"), agent,
+        h("label", { for: "transfer-note" }, "Note"), note, error,
         h("div", { class: "dialog-actions" },
           h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"),
           h("button", { type: "submit", class: "primary", id: "transfer-submit" }, "Transfer"))));
     dialog.querySelector("form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const change = { assignee: agent.value || null, queue: queue.value.trim() || null };
-      if (team.value) change.team = team.value;
-      if (await this.update(change, error)) dialog.close();
+      if (Boolean(queue.value) === Boolean(agent.value)) {
+        error.textContent = "Choose either a queue or a colleague.";
+        return;
+      }
+      const body = queue.value ? { toQueue: queue.value } : { toAgent: agent.value };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (await this.post("transfer", body, error)) dialog.close();
     });
     dialog.addEventListener("close", () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
+  }
+
+  /** A conversation action (transfer, accept…), retried with one idempotency key. */
+  async post(action, body, errorElement) {
+    const path = `/v1/conversations/${encodeURIComponent(this.id)}/${action}`;
+    const key = randomId();
+    try {
+      const conversation = await this.api.withRetries(() => this.api.post(path, body, { idempotencyKey: key }));
+      if (conversation && conversation.id) this.desk.putConversation(conversation);
+      return true;
+    } catch (error) {
+      errorElement.textContent = `Could not ${action}: ${error.message}`;
+      return false;
+    }
   }
 
   /** A conversation change, retried with one idempotency key while the cluster is moving. */

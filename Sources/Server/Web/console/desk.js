@@ -10,6 +10,7 @@ export class Desk {
     this.agents = new Map();
     this.teams = new Map();
     this.canned = new Map();
+    this.queues = new Map();
     /** Conversation id → time of its newest message seen (messages do not touch updatedAt). */
     this.lastActivity = new Map();
     /** Conversations with customer messages the agent has not opened since. */
@@ -84,11 +85,13 @@ export class Desk {
   /** Applies one live event; `openConversationId` decides what counts as unread. */
   apply(event, openConversationId) {
     const data = event.data;
+    // Every conversation event but typing carries the conversation after the change
+    // (updated, read, offered, routed, accepted, declined, transferred, rated, …).
+    if (event.type.startsWith("conversation.") && event.type !== "conversation.typing") {
+      this.putConversation(data);
+      return this.emit(event.type, event);
+    }
     switch (event.type) {
-      case "conversation.created":
-      case "conversation.updated":
-      case "conversation.read":
-        return this.putConversation(data);
       case "message.created":
         return this.noteMessage(data, openConversationId);
       case "customer.created":
@@ -106,6 +109,10 @@ export class Desk {
       case "canned_response.updated":
         this.canned.set(data.id, data);
         return this.emit("canned", data);
+      case "queue.created":
+      case "queue.updated":
+        this.queues.set(data.id, data);
+        return this.emit("queue", data);
       case "canned_response.deleted":
         this.canned.delete(data.id);
         return this.emit("canned", data);
@@ -119,6 +126,11 @@ export class Desk {
   agentName(id) {
     const agent = this.agents.get(id);
     return agent ? agent.name : id;
+  }
+
+  queueName(id) {
+    const queue = this.queues.get(id);
+    return queue ? queue.name : id;
   }
 
   customerName(id) {

@@ -118,7 +118,7 @@ export class Inbox {
         h("span", { class: `pill ${conversation.status}` }, conversation.status),
         ["high", "urgent"].includes(conversation.priority) ? h("span", { class: `pill ${conversation.priority}` }, conversation.priority) : null,
         h("span", {}, conversation.channel),
-        conversation.queue ? h("span", {}, `· ${conversation.queue}`) : null,
+        conversation.queue ? h("span", {}, `· ${this.desk.queueName(conversation.queue)}`) : null,
         h("span", { class: "inbox-assignee" }, `· ${assignee}`))));
   }
 
@@ -133,9 +133,9 @@ export class Inbox {
     }
   }
 
-  /** Queue names come from /v1/queues when the server has it, and from the conversations seen. */
-  addQueues(names) {
-    for (const name of names) if (name) this.knownQueues.add(name);
+  /** Queues come from /v1/queues and from the conversations seen. */
+  addQueues(ids) {
+    for (const id of ids) if (id) this.knownQueues.add(id);
     this.renderQueues();
   }
 
@@ -144,8 +144,8 @@ export class Inbox {
       if (conversation.queue) this.knownQueues.add(conversation.queue);
     }
     const present = new Set([...this.queueSelect.options].map((option) => option.value));
-    for (const name of [...this.knownQueues].sort()) {
-      if (!present.has(name)) this.queueSelect.append(h("option", { value: name }, name));
+    for (const id of [...this.knownQueues].sort()) {
+      if (!present.has(id)) this.queueSelect.append(h("option", { value: id }, this.desk.queueName(id)));
     }
   }
 

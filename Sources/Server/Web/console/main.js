@@ -9,6 +9,7 @@ import { clearSession, loadSession, signIn, staffApi } from "../lib/staff-sessio
 import { ConversationView } from "./conversation.js";
 import { Desk } from "./desk.js";
 import { Inbox } from "./inbox.js";
+import { OfferTray } from "./offers.js";
 import { ProfilePanel } from "./profile.js";
 import { installShortcuts, shortcutList } from "./shortcuts.js";
 
@@ -47,6 +48,10 @@ async function startConsole(api, me) {
     onAction: (action, id) => action === "assign" && selfAssigned.add(id),
   });
   const inbox = new Inbox({ desk, api, onOpen: (id) => openConversation(id) });
+  const offers = new OfferTray({
+    desk, api, notify, element: byId("offers"),
+    onAccepted: (id, phase) => (phase === "before" ? selfAssigned.add(id) : inbox.open(id)),
+  });
 
   function openConversation(id) {
     history.replaceState(null, "", `#c=${encodeURIComponent(id)}`);
@@ -85,14 +90,17 @@ async function startConsole(api, me) {
   }
 
   async function loadDirectory() {
-    const [agents, teams, canned, open] = await Promise.all([
+    const [agents, teams, canned, open, queues] = await Promise.all([
       api.getAll("/v1/agents?limit=500"),
       api.get("/v1/teams"),
       api.get("/v1/canned-responses"),
       api.get("/v1/conversations?status=open&limit=500"),
+      api.get("/v1/queues"),
     ]);
     agents.forEach((agent) => desk.putAgent(agent));
     teams.items.forEach((team) => desk.teams.set(team.id, team));
+    queues.items.forEach((queue) => desk.queues.set(queue.id, queue));
+    inbox.addQueues(queues.items.map((queue) => queue.id));
     canned.items.forEach((response) => desk.canned.set(response.id, response));
     open.items.forEach((conversation) => desk.putConversation(conversation));
     desk.fetchMissingCustomers(api);
@@ -107,6 +115,8 @@ async function startConsole(api, me) {
     a: () => view.id && view.assignToMe(),
     e: () => view.id && view.setStatus("resolved"),
     t: () => view.id && view.openTransfer(),
+    y: () => offers.answerFirst(true),
+    d: () => offers.answerFirst(false),
     1: () => inbox.setView("mine"),
     2: () => inbox.setView("unassigned"),
     3: () => inbox.setView("all"),
@@ -117,6 +127,7 @@ async function startConsole(api, me) {
   const seq = await live.currentSeq();
   await Promise.all([loadDirectory(), inbox.load()]);
   live.start(seq);
+  offers.announceFromNow();
   const hash = /^#c=(.+)$/.exec(location.hash);
   if (hash) inbox.open(decodeURIComponent(hash[1]));
 }

@@ -8,6 +8,7 @@ export const shortcutList = [
   ["a", "Assign to me"],
   ["e", "Resolve"],
   ["t", "Transfer"],
+  ["y / d", "Accept / decline the oldest offer"],
   ["1 / 2 / 3", "Mine / Unassigned / All"],
   ["s", "Switch online ⇄ away"],
   ["?", "This list"],

@@ -115,10 +115,22 @@ export class Figures {
       ["agents-online", "Agents online / away / offline", `${byStatus("online")} / ${byStatus("away")} / ${byStatus("offline")}`],
       ["first-response", "Average first response", seconds(stats.firstResponseSecondsAverage)],
       ["handle-time", "Average handle time", seconds(stats.handleSecondsAverage)],
+      ["csat", "CSAT (4–5 of 5)", this.satisfaction()],
     ];
     element.append(...tiles.map(([id, label, value]) =>
       h("div", { class: "tile", id: `tile-${id}` }, h("span", { class: "tile-value" }, value), h("span", { class: "tile-label" }, label))));
     if (this.statsError) element.append(h("p", { class: "form-error stale", role: "status" }, `Figures may be stale: ${this.statsError}`));
+  }
+
+  /**
+   * The share of rated conversations rated 4 or 5, over the newest 500 resolved and the
+   * closed ones this page loaded and every rating since (the live figures have no CSAT yet).
+   */
+  satisfaction() {
+    const scores = [...this.desk.conversations.values()].filter((c) => c.rating).map((c) => c.rating.score);
+    if (scores.length === 0) return "—";
+    const satisfied = scores.filter((score) => score >= 4).length;
+    return `${Math.round((satisfied / scores.length) * 100)}% of ${scores.length}`;
   }
 
   renderOngoing() {

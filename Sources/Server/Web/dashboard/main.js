@@ -61,14 +61,12 @@ async function startDashboard(api, me) {
   });
 
   async function load() {
-    const [agents, open, pending, resolved] = await Promise.all([
+    const [agents, ...lists] = await Promise.all([
       api.getAll("/v1/agents?limit=500"),
-      api.get("/v1/conversations?status=open&limit=500"),
-      api.get("/v1/conversations?status=pending&limit=500"),
-      api.get("/v1/conversations?status=resolved&limit=500"),
+      ...["open", "pending", "resolved", "closed"].map((status) => api.get(`/v1/conversations?status=${status}&limit=500`)),
     ]);
     agents.forEach((agent) => desk.putAgent(agent));
-    [...open.items, ...pending.items, ...resolved.items].forEach((conversation) => desk.putConversation(conversation));
+    lists.flatMap((list) => list.items).forEach((conversation) => desk.putConversation(conversation));
     desk.fetchMissingCustomers(api);
   }
 

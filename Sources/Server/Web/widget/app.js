@@ -411,8 +411,8 @@ class ChatWidget {
       this.save({ rated: true });
       this.showThanks();
     } catch (error) {
-      // Nodes without ratings (POST …/rating arrives with routing) answer 404 for the route.
-      const unavailable = error.status === 404 && error.code !== "not_found";
+      // Nodes that do not take ratings from visitors answer 404 (no such route) or 403.
+      const unavailable = (error.status === 404 && error.code !== "not_found") || error.status === 403;
       this.ending.querySelector(".error").textContent = unavailable ? "Ratings cannot be recorded right now." : describe(error);
     }
   }

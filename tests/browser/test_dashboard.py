@@ -59,3 +59,11 @@ def test_supervisor_sees_live_figures_whispers_to_the_agent_and_barges_in(cluste
     wait_for(supervisor, lambda d: d.find_element(By.CSS_SELECTOR, "#supervise #conversation-assignee").text == "Sam", "barge")
     wait_for(agent, lambda d: d.find_element(By.ID, "conversation-assignee").text == "Sam", "the agent to see the takeover")
     screenshot(supervisor, "dashboard-barge")
+
+    # A rating arrives live and the CSAT tile counts it.
+    assert call(cluster.nodes[1].url, "PATCH", f"/v1/conversations/{waiting}", cluster.token,
+                {"status": "resolved"}).status_code == 200
+    rated = call(cluster.nodes[2].url, "POST", f"/v1/conversations/{waiting}/rating", cluster.token, {"score": 5})
+    assert rated.status_code == 200, rated.text
+    wait_for(supervisor, lambda d: tile(d, "csat") == "100% of 1", "the CSAT tile")
+    screenshot(supervisor, "dashboard-csat")

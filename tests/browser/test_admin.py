@@ -65,3 +65,26 @@ def test_admin_manages_teams_agents_and_canned_responses(cluster, browsers):
     snippet = wait_for(driver, lambda d: d.find_element(By.ID, "widget-snippet").text, "the embed snippet")
     assert f'data-widget-key="{widget["publicKey"]}"' in snippet and "/widget.js" in snippet
     screenshot(driver, "admin-widget")
+
+    # A queue, and a rule that sends VIP Chinese-speaking web chats to it at high priority.
+    click(driver, '[data-section="queues"]', "the queues section")
+    fill(driver, {"queues-id": "vip", "queues-name": "VIP desk", "queues-requiredSkills": "billing:3"})
+    Select(driver.find_element(By.ID, "queues-strategy")).select_by_value("skillsWeighted")
+    driver.find_element(By.CSS_SELECTOR, "#queues-form button[type=submit]").click()
+    wait_for(driver, lambda d: "VIP desk" in texts(d, "#queues-table td"), "the new queue")
+    queue = call(cluster.nodes[2].url, "GET", "/v1/queues/vip", cluster.token).json()
+    assert queue["strategy"] == "skillsWeighted" and queue["requiredSkills"] == {"billing": 3}
+
+    click(driver, '[data-section="rules"]', "the routing rules section")
+    fill(driver, {"rules-name": "VIP in Chinese", "rules-languages": "zh"})
+    Select(driver.find_element(By.ID, "rules-queueID")).select_by_value("vip")
+    Select(driver.find_element(By.ID, "rules-raisePriorityTo")).select_by_value("high")
+    Select(driver.find_element(By.ID, "rules-tier")).select_by_value("vip")
+    Select(driver.find_element(By.ID, "rules-channels")).select_by_value("web")
+    driver.find_element(By.CSS_SELECTOR, "#rules-form button[type=submit]").click()
+    wait_for(driver, lambda d: "VIP in Chinese" in texts(d, "#rules-table td"), "the new rule")
+    rule = call(cluster.nodes[3].url, "GET", "/v1/routing-rules", cluster.token).json()["items"][0]
+    assert rule["queueID"] == "vip" and rule["raisePriorityTo"] == "high" and rule["enabled"] is True
+    assert rule["conditions"]["languages"] == ["zh"] and rule["conditions"]["tier"] == "vip"
+    assert rule["conditions"]["channels"] == ["web"]
+    screenshot(driver, "admin-rules")

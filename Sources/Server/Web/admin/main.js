@@ -22,7 +22,8 @@ async function main() {
   byId("me").textContent = me.name;
   byId("sign-out").addEventListener("click", signOut);
   const notify = new Notifier({ region: byId("toasts"), title: document.title });
-  const directory = { teams: (await api.get("/v1/teams")).items };
+  const [teams, queues] = await Promise.all([api.get("/v1/teams"), api.get("/v1/queues")]);
+  const directory = { teams: teams.items, queues: queues.items };
   const sections = await available(api, sectionsFor(me.role, { api, notify, directory }));
   showNavigation(sections);
 }
@@ -73,6 +74,46 @@ function sectionsFor(role, { api, notify, directory }) {
         { name: "teamID", label: "Team", type: "select", options: () => [["", "All teams"], ...teamOptions()], emptyValue: null },
       ],
     }),
+    new ResourceSection({
+      ...common, id: "queues", title: "Queues", path: "/v1/queues", onLoaded: (items) => { directory.queues = items; },
+      columns: [["id", "Id"], ["name", "Name"], ["teamID", "Team"], ["strategy", "Strategy"], ["requiredSkills", "Skills"],
+        ["language", "Language"], ["offerTimeoutSeconds", "Offer (s)"], ["overflowQueueID", "Overflow to"], ["overflowAfterSeconds", "after (s)"]],
+      fields: [
+        { name: "id", label: "Id", required: true, createOnly: true, placeholder: "sales" },
+        { name: "name", label: "Name", required: true },
+        { name: "teamID", label: "Team", type: "select", options: () => [["", "Any team"], ...teamOptions()], emptyValue: null },
+        { name: "strategy", label: "Strategy", type: "select",
+          options: [["leastLoaded", "Least loaded"], ["roundRobin", "Round robin"], ["skillsWeighted", "Best skills"]] },
+        { name: "requiredSkills", label: "Required skills", type: "levels", placeholder: "billing:2", hint: "skill:minimum level" },
+        { name: "language", label: "Language", placeholder: "en", emptyValue: null },
+        { name: "offerTimeoutSeconds", label: "Seconds to accept an offer", type: "number", default: 0, hint: "0 assigns without asking" },
+        { name: "overflowQueueID", label: "Overflow to", type: "select",
+          options: () => [["", "Nowhere"], ...directory.queues.map((queue) => [queue.id, queue.name])], emptyValue: null },
+        { name: "overflowAfterSeconds", label: "Overflow after (seconds)", type: "number", default: 0 },
+        { name: "stickinessWaitSeconds", label: "Wait for the last agent (seconds)", type: "number", default: 0 },
+      ],
+    }),
+    new ResourceSection({
+      ...common, id: "rules", title: "Routing rules", path: "/v1/routing-rules", deletable: true,
+      columns: [["position", "#"], ["name", "Name"], ["enabled", "On"], [(rule) => describeConditions(rule.conditions), "When"],
+        [(rule) => directory.queues.find((queue) => queue.id === rule.queueID)?.name || rule.queueID, "Queue"],
+        ["raisePriorityTo", "Priority"]],
+      fields: [
+        { name: "name", label: "Name", required: true },
+        { name: "position", label: "Position", type: "number", default: 0, hint: "lower runs first" },
+        { name: "queueID", label: "Send to queue", type: "select", options: () => directory.queues.map((queue) => [queue.id, queue.name]) },
+        { name: "raisePriorityTo", label: "Raise priority to", type: "select",
+          options: [["", "Keep"], ["low", "low"], ["normal", "normal"], ["high", "high"], ["urgent", "urgent"]], emptyValue: null },
+        { name: "enabled", label: "Enabled", type: "checkbox" },
+        { name: "channels", group: "conditions", label: "Channels", type: "multiselect",
+          options: ["web", "app", "email", "wechat", "weibo", "messenger", "phone"].map((channel) => [channel, channel]) },
+        { name: "languages", group: "conditions", label: "Languages", type: "list", placeholder: "zh, en" },
+        { name: "tags", group: "conditions", label: "Tags", type: "list", placeholder: "refund" },
+        { name: "tier", group: "conditions", label: "Customer tier", type: "select", options: [["", "Any"], ["standard", "standard"], ["vip", "vip"]] },
+        { name: "sentiments", group: "conditions", label: "Sentiments", type: "multiselect",
+          options: ["positive", "neutral", "negative", "angry"].map((sentiment) => [sentiment, sentiment]) },
+      ],
+    }),
     admin && new ResourceSection({
       ...common, id: "widgets", title: "Chat widgets", path: "/v1/widgets",
       columns: [["name", "Name"], ["publicKey", "Public key"], ["queue", "Queue"], ["teamID", "Team"], ["greeting", "Greeting"], ["active", "Active"]],
@@ -88,6 +129,17 @@ function sectionsFor(role, { api, notify, directory }) {
         h("code", { id: "widget-snippet" }, `<script src="${location.origin}/widget.js" data-widget-key="${widget.publicKey}" async></script>`)),
     }),
   ].filter(Boolean);
+}
+
+function describeConditions(conditions = {}) {
+  const parts = [];
+  if (conditions.channels?.length) parts.push(`channel ${conditions.channels.join("/")}`);
+  if (conditions.languages?.length) parts.push(`language ${conditions.languages.join("/")}`);
+  if (conditions.tags?.length) parts.push(`tag ${conditions.tags.join("/")}`);
+  if (conditions.tier) parts.push(`tier ${conditions.tier}`);
+  if (conditions.sentiments?.length) parts.push(`feeling ${conditions.sentiments.join("/")}`);
+  if (conditions.returningCustomer !== undefined) parts.push(conditions.returningCustomer ? "returning" : "new customer");
+  return parts.join(", ") || "always";
 }
 
 /** Loads each section; those whose listing this server does not have (404) are left out. */

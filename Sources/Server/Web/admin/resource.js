@@ -9,7 +9,9 @@ import { randomId } from "../lib/ids.js";
  * Field kinds: text, email, password, number, textarea, select (options: [[value, label]] or a
  * function returning them), checkbox, list (comma-separated → array), levels ("skill:3, …" →
  * object), multiselect (options as for select → array). `from` names the record's property when
- * it differs from the request's (widgets take `team` and answer `teamID`).
+ * it differs from the request's (widgets take `team` and answer `teamID`). `group` nests a
+ * field in an object of the body (routing rules' `conditions`), sent whole on every save
+ * because the API replaces it whole.
  */
 export class ResourceSection {
   constructor({ api, notify, id, title, path, fields, columns, deletable = false, describe, onLoaded }) {
@@ -71,7 +73,8 @@ export class ResourceSection {
 
   input(field, editing) {
     const id = `${this.id}-${field.name}`;
-    const value = editing ? editing[field.from || field.name] : field.default;
+    const record = field.group ? editing?.[field.group] : editing;
+    const value = editing ? record?.[field.from || field.name] : field.default;
     const label = h("label", { for: id }, field.label);
     if (field.type === "checkbox") {
       return h("div", { class: "field checkbox" }, h("input", { id, name: field.name, type: "checkbox", checked: value !== false }), label);
@@ -118,6 +121,12 @@ export class ResourceSection {
     for (const field of this.fields) {
       const control = form.elements[field.name];
       if (!control) continue;
+      if (field.group) {
+        const value = decode(field, control, false);
+        body[field.group] ||= {};
+        if (value !== undefined && !(Array.isArray(value) && value.length === 0)) body[field.group][field.name] = value;
+        continue;
+      }
       const value = decode(field, control, Boolean(this.editing));
       if (value === undefined) continue;
       const current = this.editing?.[field.from || field.name];

@@ -59,15 +59,16 @@ enum AgentSelection {
     }
 
     /// Everything but presence and capacity: skills, language, team, and not having declined.
+    /// The cheap checks come first: this runs for every agent and waiting conversation.
     static func isQualified(_ user: StaffUser, for needs: RoutingNeeds) -> Bool {
         guard !needs.excludedAgentIDs.contains(user.id) else { return false }
+        if let teamID = needs.teamID, !user.teamIDs.contains(teamID) { return false }
         for (skill, level) in needs.requiredSkills where (user.skills[skill] ?? 0) < level { return false }
-        if let language = needs.language, language.lowercased() != "und",
+        if let language = needs.language, !Languages.isUnknown(language),
             !user.languages.contains(where: { Languages.match($0, language) })
         {
             return false
         }
-        if let teamID = needs.teamID, !user.teamIDs.contains(teamID) { return false }
         return true
     }
 
@@ -87,7 +88,8 @@ enum AgentSelection {
             if isEligible(previousAgent, for: needs) { return .agent(previousAgent.id) }
             if previousAgent.isAvailable, isQualified(previousAgent.user, for: needs) { return .waitForPreviousAgent }
         }
-        let eligible = candidates.filter { isEligible($0, for: needs) }
+        // Lazy, so a pass over many conversations allocates nothing per conversation.
+        let eligible = candidates.lazy.filter { isEligible($0, for: needs) }
         let chosen: AgentCandidate? =
             switch strategy {
             case .leastLoaded: leastLoaded(eligible)
@@ -98,7 +100,7 @@ enum AgentSelection {
     }
 
     /// The lowest load relative to the agent's maximum, compared exactly as fractions.
-    static func leastLoaded(_ eligible: [AgentCandidate]) -> AgentCandidate? {
+    static func leastLoaded(_ eligible: some Sequence<AgentCandidate>) -> AgentCandidate? {
         eligible.min { left, right in
             let leftShare = left.load * right.user.concurrentConversationsMax
             let rightShare = right.load * left.user.concurrentConversationsMax
@@ -106,15 +108,15 @@ enum AgentSelection {
         }
     }
 
-    /// The first eligible agent after `cursor` in id order, wrapping around.
-    static func nextInTurn(_ eligible: [AgentCandidate], after cursor: String?) -> AgentCandidate? {
-        guard let cursor else { return eligible.min { $0.id < $1.id } }
-        let later = eligible.filter { $0.id > cursor }
-        return (later.isEmpty ? eligible : later).min { $0.id < $1.id }
+    /// The first eligible agent after `cursor` in id order, wrapping around; `eligible` is
+    /// sorted by id.
+    static func nextInTurn(_ eligible: some Collection<AgentCandidate>, after cursor: String?) -> AgentCandidate? {
+        guard let cursor else { return eligible.first }
+        return eligible.first { $0.id > cursor } ?? eligible.first
     }
 
     /// The highest sum of required skill levels minus load; ties by id.
-    static func bestSkilled(_ eligible: [AgentCandidate], for needs: RoutingNeeds) -> AgentCandidate? {
+    static func bestSkilled(_ eligible: some Sequence<AgentCandidate>, for needs: RoutingNeeds) -> AgentCandidate? {
         func score(_ candidate: AgentCandidate) -> Int {
             needs.requiredSkills.keys.reduce(0) { $0 + (candidate.user.skills[$1] ?? 0) } - candidate.load
         }

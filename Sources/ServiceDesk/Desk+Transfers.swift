@@ -11,7 +11,7 @@ extension Desk {
         var conversation = try existingConversation(body.conversationID)
         try requireCanManage(conversation, context.principal)
         guard conversation.status == .open else { throw .conflict("only open conversations are transferred") }
-        let text = try transferNoteText(body)
+        let text = try transferNoteText(body, for: conversation)
         let before = conversation
         switch body.target {
         case .agent(let id): try offerTransfer(&conversation, to: id, at: context.time)
@@ -51,12 +51,11 @@ extension Desk {
     }
 
     /// Checks the note message like any message, and makes its text.
-    private func transferNoteText(_ body: TransferConversation) throws(CommandError) -> String {
+    private func transferNoteText(_ body: TransferConversation, for conversation: Conversation) throws(CommandError) -> String {
         try limits.checkID(body.noteMessageID, "message id")
         guard conversationIDByMessageID[body.noteMessageID] == nil else {
             throw .conflict("message \(body.noteMessageID) already exists")
         }
-        let conversation = try existingConversation(body.conversationID)
         guard conversation.lastMessageSeq < UInt64(limits.messagesPerConversationMax) else {
             throw .conflict("conversation \(conversation.id) has reached \(limits.messagesPerConversationMax) messages")
         }

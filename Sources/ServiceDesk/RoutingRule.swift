@@ -105,10 +105,16 @@ enum Languages {
     /// is a prefix of the other at a subtag boundary (`en` matches `en-US`, `zh-CN` does not
     /// match `zh-TW`). `und` (unknown) matches nothing.
     static func match(_ left: String, _ right: String) -> Bool {
+        guard !isUnknown(left), !isUnknown(right) else { return false }
+        if left == right { return true }
         let first = left.lowercased(), second = right.lowercased()
-        guard first != "und", second != "und" else { return false }
         if first == second { return true }
         let (shorter, longer) = first.utf8.count < second.utf8.count ? (first, second) : (second, first)
         return longer.hasPrefix(shorter + "-")
+    }
+
+    /// `und`, BCP 47 for an undetermined language: routing asks for no language then.
+    static func isUnknown(_ tag: String) -> Bool {
+        tag.utf8.count == 3 && tag.lowercased() == "und"
     }
 }

@@ -25,13 +25,20 @@ final class EventLog: Sendable {
         case draining
     }
 
+    /// A live stream and the position it resumed after: a client may resume on a node that
+    /// has not yet applied as far as the client has seen, and must not get those events twice.
+    private struct Subscriber {
+        var continuation: AsyncStream<Delivery>.Continuation
+        var after: UInt64
+    }
+
     private struct State {
         var entries: [Entry] = []
         var head = 0
         /// Events at or below this sequence number are not in `entries` (before this process
         /// started, before an installed snapshot, or pushed out of the window).
         var floor: UInt64 = 0
-        var subscribers: [UInt64: AsyncStream<Delivery>.Continuation] = [:]
+        var subscribers: [UInt64: Subscriber] = [:]
         var nextSubscriber: UInt64 = 1
         var draining = false
     }
@@ -54,10 +61,12 @@ final class EventLog: Sendable {
         state.withLock { state in
             for entry in entries {
                 append(entry, to: &state)
-                for (id, subscriber) in state.subscribers {
-                    if case .dropped = subscriber.yield(.event(entry)) {
-                        subscriber.finish()
+                for (id, subscriber) in state.subscribers where entry.seq > subscriber.after {
+                    if case .dropped = subscriber.continuation.yield(.event(entry)) {
+                        subscriber.continuation.finish()
                         state.subscribers[id] = nil
+                    } else {
+                        state.subscribers[id]?.after = entry.seq - 1
                     }
                 }
             }
@@ -86,6 +95,11 @@ final class EventLog: Sendable {
             state.entries = []
             state.head = 0
             state.floor = max(state.floor, floor)
+            // Live subscribers skipped the events the snapshot jumped over: they must resync.
+            for (id, subscriber) in state.subscribers where subscriber.after < state.floor {
+                subscriber.continuation.yield(.resync(state.floor))
+                state.subscribers[id]?.after = state.floor
+            }
         }
     }
 
@@ -100,8 +114,8 @@ final class EventLog: Sendable {
             state.draining = draining
             guard draining else { return }
             for subscriber in state.subscribers.values {
-                subscriber.yield(.draining)
-                subscriber.finish()
+                subscriber.continuation.yield(.draining)
+                subscriber.continuation.finish()
             }
             state.subscribers = [:]
         }
@@ -123,7 +137,7 @@ final class EventLog: Sendable {
             }
             let id = state.nextSubscriber
             state.nextSubscriber += 1
-            state.subscribers[id] = continuation
+            state.subscribers[id] = Subscriber(continuation: continuation, after: after)
             return id
         }
         let cancel: @Sendable () -> Void = { [self] in

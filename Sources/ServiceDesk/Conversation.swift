@@ -117,6 +117,7 @@ public struct Conversation: Sendable, Hashable, Codable {
         case id, customerID, channel, status, assigneeID, queue, teamID, priority, tags, language, subject
         case createdAt, updatedAt, firstResponseAt, resolvedAt, lastMessageSeq
         case sentiment, queuedAt, queueEnteredAt, offer, declinedBy, lastRoutedAt, lastAssigneeID, lastAssignedAt, rating
+        case customerReadSeq, staffReadSeq
     }
 
     /// Decodes every version of the record: fields added later default when absent.
@@ -147,6 +148,8 @@ public struct Conversation: Sendable, Hashable, Codable {
         lastAssigneeID = try container.decodeIfPresent(String.self, forKey: .lastAssigneeID)
         lastAssignedAt = try container.decodeIfPresent(Timestamp.self, forKey: .lastAssignedAt)
         rating = try container.decodeIfPresent(ConversationRating.self, forKey: .rating)
+        customerReadSeq = try container.decodeIfPresent(UInt64.self, forKey: .customerReadSeq)
+        staffReadSeq = try container.decodeIfPresent(UInt64.self, forKey: .staffReadSeq)
         // A record written before routing existed carries no wait: such a conversation has
         // waited since its last update, the same on every replica that decodes it.
         if isAwaitingAgent, queuedAt == nil {

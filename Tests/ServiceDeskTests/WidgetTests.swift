@@ -45,6 +45,8 @@ import Testing
         harness.ok(Harness.agent, .markRead(MarkRead(conversationID: "v1", seq: 2)))
         #expect(harness.desk.conversation(id: "v1")?.staffReadSeq == 2)
         harness.rejects(Harness.otherCustomer, .markRead(MarkRead(conversationID: "v1", seq: 1)), .forbidden)
+        let restored = try? Desk(records: harness.desk.records())
+        #expect(restored?.conversation(id: "v1")?.customerReadSeq == 3, "read marks are stored")
     }
 
     @Test func widgetsSurviveSnapshotsAndRestarts() throws {

@@ -93,8 +93,9 @@ public final class Replica: Sendable {
             preconditionFailure("a replica starts once")
         }
         stopState.withLock { $0 = .running }
+        let handOver = CoreHandOver(box.value)
         let thread = Thread { [self] in
-            self.run(box.value)
+            self.run(handOver)
         }
         thread.name = "raft-\(nodeID)"
         thread.start()
@@ -113,7 +114,14 @@ public final class Replica: Sendable {
         finished.wait()
     }
 
-    private func run(_ core: ReplicaCore) {
+    /// Runs the Raft loop, then releases the core — closing the database — before `stop` may
+    /// return: a process that exits while RocksDB is still closing on this thread crashes.
+    private func run(_ handOver: CoreHandOver) {
+        if let core = handOver.take() { loop(core) }
+        finished.signal()
+    }
+
+    private func loop(_ core: ReplicaCore) {
         var nextTick = DispatchTime.now().uptimeNanoseconds + tickNanoseconds
         while true {
             let items = inbox.drain()
@@ -129,7 +137,6 @@ public final class Replica: Sendable {
             statusBox.withLock { $0 = core.status }
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
-        finished.signal()
     }
 
     /// Ticks once if a tick is due. After a long stall (a paused process) it ticks only once,
@@ -223,6 +230,19 @@ public final class Replica: Sendable {
 /// Moves a value that is not `Sendable` to another thread exactly once. Safe here because the
 /// sender gives up every reference: `init` keeps the core only in `pendingCore`, `start` takes
 /// it out, and only the Raft thread holds it afterwards.
+/// Hands the core to the Raft thread, which takes it out so that it holds the only reference.
+final class CoreHandOver: @unchecked Sendable {
+    private var core: ReplicaCore?
+
+    init(_ core: ReplicaCore) { self.core = core }
+
+    /// Called once, on the Raft thread.
+    func take() -> ReplicaCore? {
+        defer { core = nil }
+        return core
+    }
+}
+
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -147,3 +147,33 @@ def test_corrupt_log_entry_is_detected_at_start(cluster_factory):
     victim.process.wait(timeout=20)
     assert victim.process.returncode != 0
     assert "corrupt" in victim.log().lower()
+
+
+def test_a_node_stopped_with_sigterm_under_load_exits_cleanly(cluster_factory):
+    """SIGTERM closes the database on the Raft thread before the process exits (exiting while
+    RocksDB was still closing used to crash the node)."""
+    cluster = cluster_factory().start()
+    stop = threading.Event()
+
+    def load():
+        number = 0
+        while not stop.is_set():
+            number += 1
+            try:
+                cluster.write(cluster.nodes[1 + number % 3], f"k{number % 10}", str(number), timeout=1)
+            except requests.RequestException:
+                pass
+
+    writer = threading.Thread(target=load)
+    writer.start()
+    try:
+        for round_number in range(4):
+            node = cluster.nodes[1 + round_number % 3]
+            time.sleep(1)
+            node.process.terminate()
+            assert node.process.wait(timeout=20) == 0, node.log()[-2000:]
+            node.start()
+            cluster.wait_until(node.ready, f"node {node.id} ready again")
+    finally:
+        stop.set()
+        writer.join()

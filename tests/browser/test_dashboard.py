@@ -2,7 +2,7 @@
 from selenium.webdriver.common.by import By
 
 from conftest import screenshot
-from pages import PASSWORD, call, click, console_messages, create_staff, open_in_inbox, sign_in, texts, wait_for
+from pages import call, click, console_messages, create_staff, open_in_inbox, sign_in, texts, wait_for
 from test_console import customer_says, open_conversation
 
 

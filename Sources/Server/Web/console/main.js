@@ -16,7 +16,7 @@ import { installShortcuts, shortcutList } from "./shortcuts.js";
 const byId = (id) => document.getElementById(id);
 
 async function main() {
-  const session = loadSession() || await signIn(byId("login"), { title: "Sign in to the console" });
+  loadSession() || await signIn(byId("login"), { title: "Sign in to the console" });
   const api = staffApi(signOut);
   const me = (await api.get("/v1/auth/me")).user;
   if (!me) return signOut();

@@ -17,7 +17,7 @@ const byId = (id) => document.getElementById(id);
 const supervisorRoles = ["supervisor", "admin"];
 
 async function main() {
-  const session = loadSession() || await signIn(byId("login"), { title: "Sign in to supervise", allowedRoles: supervisorRoles });
+  loadSession() || await signIn(byId("login"), { title: "Sign in to supervise", allowedRoles: supervisorRoles });
   const api = staffApi(signOut);
   const me = (await api.get("/v1/auth/me")).user;
   if (!me || !supervisorRoles.includes(me.role)) {
@@ -27,7 +27,7 @@ async function main() {
   byId("app").hidden = false;
   byId("me").textContent = me.name;
   byId("sign-out").addEventListener("click", signOut);
-  await startDashboard(api, me, session);
+  await startDashboard(api, me);
 }
 
 function signOut() {

@@ -1,0 +1,342 @@
+// One conversation: header with its state and actions, the message history (live), and the
+// composer. Messages are keyed by id, so one that arrives both as the answer to our send and
+// as a live event (or twice around a reconnect) is shown once. Sends go through the outbox,
+// so they survive a dying node and are never doubled.
+
+import { clear, formatTime, h } from "../lib/dom.js";
+import { randomId } from "../lib/ids.js";
+import { Composer } from "./composer.js";
+
+const messagePageLimit = 500;
+const typingIntervalMs = 3000;
+
+export class ConversationView {
+  /**
+   * @param {object} options
+   * @param {"agent"|"listen"|"whisper"} [options.mode]  listen is read-only; whisper posts notes only
+   */
+  constructor({ desk, api, outbox, notify, element, profile, mode = "agent", onAction }) {
+    this.desk = desk;
+    this.api = api;
+    this.outbox = outbox;
+    this.notify = notify;
+    this.element = element;
+    this.profile = profile;
+    this.mode = mode;
+    this.onAction = onAction || (() => {});
+    this.id = null;
+    this.messages = new Map();
+    this.lastTypingAt = 0;
+    desk.on("message", (message) => this.onMessage(message));
+    desk.on("conversation", ({ conversation, previous }) => {
+      if (conversation.id !== this.id) return;
+      this.renderHeader();
+      if (conversation.customerReadSeq !== previous?.customerReadSeq) this.renderMessages();
+    });
+    desk.on("agent", () => this.id && this.renderHeader());
+    desk.on("conversation.typing", (event) => this.onTyping(event));
+    desk.on("customer", (customer) => {
+      if (customer.id !== this.conversation?.customerID) return;
+      this.renderHeader();
+      this.renderMessages();
+    });
+  }
+
+  get conversation() {
+    return this.desk.conversations.get(this.id);
+  }
+
+  async open(id) {
+    this.id = id;
+    this.messages = new Map();
+    this.readSent = 0;
+    this.desk.markRead(id);
+    this.build();
+    const opening = id;
+    try {
+      const conversation = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}`);
+      if (this.id !== opening) return;
+      this.desk.putConversation(conversation);
+      if (this.profile) this.profile.show(conversation.customerID, id);
+      else this.desk.fetchMissingCustomers(this.api);
+      await this.loadMessages(opening);
+    } catch (error) {
+      if (this.id === opening) this.notify.error(`Could not open the conversation: ${error.message}`);
+    }
+  }
+
+  async loadMessages(opening) {
+    let after = 0;
+    for (;;) {
+      const page = await this.api.get(`/v1/conversations/${encodeURIComponent(opening)}/messages?after=${after}&limit=${messagePageLimit}`);
+      if (this.id !== opening) return;
+      for (const message of page.items) this.messages.set(message.id, message);
+      if (page.items.length < messagePageLimit) break;
+      after = page.items[page.items.length - 1].seq;
+    }
+    this.renderMessages();
+    this.markRead();
+  }
+
+  /** Reloads what a resync may have skipped. */
+  async reload() {
+    if (this.id) await this.loadMessages(this.id);
+  }
+
+  close() {
+    this.id = null;
+    clear(this.element).append(h("p", { class: "empty" }, "Pick a conversation from the inbox."));
+  }
+
+  build() {
+    this.header = h("header", { class: "conversation-header" });
+    this.log = h("ol", { id: "messages", class: "messages", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+    this.typingLine = h("p", { id: "customer-typing", class: "typing-line", "aria-live": "polite" });
+    this.composer = this.mode === "listen" ? null : new Composer({
+      desk: this.desk, notesOnly: this.mode === "whisper",
+      onSubmit: (text, internal) => this.send(text, internal),
+      onTyping: () => this.typing(),
+    });
+    clear(this.element).append(this.header, this.log, this.typingLine,
+      this.composer ? this.composer.element : this.listenNotice());
+    this.renderHeader();
+    this.renderMessages();
+  }
+
+  listenNotice() {
+    return h("p", { class: "listen-notice", role: "note" }, "Listening: you see this conversation live; nothing you do here reaches the customer.");
+  }
+
+  onMessage(message) {
+    if (message.conversationID !== this.id) return;
+    this.messages.set(message.id, message);
+    this.desk.markRead(this.id);
+    if (message.author.type === "customer") this.typingLine.textContent = "";
+    this.renderMessages();
+    this.markRead();
+  }
+
+  /** The customer is typing: shown for a few seconds after each signal. */
+  onTyping(event) {
+    const data = event.data || {};
+    if (event.conversationId !== this.id || data.type !== "customer" || !this.typingLine) return;
+    this.typingLine.textContent = `${data.name || this.desk.customerName(data.id)} is typing…`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => { this.typingLine.textContent = ""; }, 6000);
+  }
+
+  /** Tells the customer the agent has seen their messages (a supervisor looking on does not count). */
+  markRead() {
+    if (this.mode !== "agent" || document.hidden || !this.id) return;
+    const newest = Math.max(0, ...[...this.messages.values()].map((m) => m.seq));
+    if (newest <= Math.max(this.readSent, this.conversation?.staffReadSeq || 0)) return;
+    this.readSent = newest;
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/read`, { seq: newest })
+      .then((conversation) => this.desk.putConversation(conversation))
+      .catch(() => { this.readSent = 0; });
+  }
+
+  renderHeader() {
+    const conversation = this.conversation;
+    if (!conversation || !this.header) return;
+    const assignee = conversation.assigneeID ? this.desk.agentName(conversation.assigneeID) : "nobody";
+    clear(this.header).append(
+      h("div", { class: "conversation-heading" },
+        h("h2", { id: "conversation-title" }, this.desk.customerName(conversation.customerID)),
+        h("span", { class: "conversation-subject" }, conversation.subject || "(no subject)"),
+        h("span", { class: "conversation-meta" },
+          h("span", { id: "conversation-status", class: `pill ${conversation.status}` }, conversation.status), " ",
+          h("span", { class: `pill ${conversation.priority}` }, conversation.priority), " ",
+          `${conversation.channel}`, conversation.queue ? ` · ${this.desk.queueName(conversation.queue)}` : "",
+          " · assigned to ", h("span", { id: "conversation-assignee" }, assignee),
+          conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : "")),
+      this.mode === "agent" ? this.actions(conversation) : "");
+  }
+
+  actions(conversation) {
+    const me = this.desk.me.id;
+    const buttons = [];
+    if (conversation.assigneeID !== me && conversation.status !== "closed") {
+      buttons.push(h("button", { type: "button", id: "assign-self", onclick: () => this.assignToMe(), title: "Assign to me (a)" }, "Assign to me"));
+    }
+    if (conversation.assigneeID === me && conversation.status !== "closed") {
+      buttons.push(h("button", { type: "button", id: "transfer", onclick: () => this.openTransfer(), title: "Transfer (t)" }, "Transfer"));
+    }
+    if (conversation.status === "open" || conversation.status === "pending") {
+      buttons.push(h("button", { type: "button", id: "resolve", class: "primary", onclick: () => this.setStatus("resolved"), title: "Resolve (e)" }, "Resolve"));
+    }
+    if (conversation.status === "resolved") {
+      buttons.push(h("button", { type: "button", id: "reopen", onclick: () => this.setStatus("open") }, "Reopen"));
+    }
+    if (conversation.status === "open") {
+      buttons.push(h("button", { type: "button", id: "snooze", onclick: () => this.setStatus("pending"), title: "Waiting on the customer" }, "Pending"));
+    }
+    buttons.push(this.prioritySelect(conversation));
+    return h("div", { class: "conversation-actions" }, buttons);
+  }
+
+  prioritySelect(conversation) {
+    const select = h("select", { id: "conversation-priority", "aria-label": "Priority",
+      onchange: () => this.update({ priority: select.value }) },
+    ["low", "normal", "high", "urgent"].map((level) => h("option", { value: level, selected: level === conversation.priority }, level)));
+    return select;
+  }
+
+  renderMessages() {
+    if (!this.log) return;
+    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    const ordered = [...this.messages.values()].sort((a, b) => a.seq - b.seq);
+    clear(this.log);
+    if (ordered.length === 0) this.log.append(h("li", { class: "empty" }, "No messages yet."));
+    // "Seen" goes under the newest public staff message the customer has read.
+    const readSeq = this.conversation?.customerReadSeq || 0;
+    const seenSeq = Math.max(0, ...ordered.filter((m) => m.author.type !== "customer" && !m.internal && m.seq <= readSeq).map((m) => m.seq));
+    for (const message of ordered) this.log.append(this.messageItem(message, message.seq === seenSeq));
+    for (const item of this.unconfirmedSends(ordered)) this.log.append(this.pendingItem(item));
+    if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  messageItem(message, seen) {
+    const kind = message.internal ? "internal" : message.author.type;
+    return h("li", { class: `message message--${kind}`, dataset: { messageId: message.id, seq: message.seq } },
+      h("div", { class: "message-author" },
+        message.internal ? "Internal note · " : "", this.authorName(message.author),
+        h("time", { datetime: new Date(message.createdAt).toISOString() }, formatTime(message.createdAt))),
+      h("div", { class: "message-text" }, message.text),
+      (message.attachments || []).map((attachment) =>
+        h("a", { class: "attachment", href: attachment.url, target: "_blank", rel: "noopener" }, attachment.name)),
+      seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null);
+  }
+
+  authorName(author) {
+    if (author.type === "customer") return this.desk.customerName(author.id);
+    if (author.type === "agent") return author.id === this.desk.me.id ? "You" : this.desk.agentName(author.id);
+    if (author.type === "bot") return `Bot (${author.id})`;
+    return "System";
+  }
+
+  /**
+   * Queued sends for this conversation that no shown message stands for yet. The live event
+   * of a send can arrive before its HTTP answer; then a message by me with the same text is
+   * taken to be it, so it never shows twice.
+   */
+  unconfirmedSends(ordered) {
+    const claimed = new Set();
+    return this.outbox.pending((item) => item.meta.conversationId === this.id).filter((item) => {
+      const match = ordered.find((message) => !claimed.has(message.id) && message.author.id === this.desk.me.id
+        && message.text === item.body.text && Boolean(message.internal) === Boolean(item.body.internal)
+        && message.createdAt >= item.queuedAt - 60000);
+      if (match) claimed.add(match.id);
+      return !match;
+    });
+  }
+
+  pendingItem(item) {
+    const failed = item.state === "failed";
+    return h("li", { class: `message message--pending${item.body.internal ? " message--internal" : ""}`, dataset: { pendingKey: item.key } },
+      h("div", { class: "message-author" }, item.body.internal ? "Internal note · You" : "You"),
+      h("div", { class: "message-text" }, item.body.text),
+      h("div", { class: "message-state", role: failed ? "alert" : null },
+        failed ? `Not sent: ${item.error}` : item.attempts > 1 ? "Sending… (retrying)" : "Sending…",
+        failed ? h("button", { type: "button", onclick: () => this.outbox.retry(item.key) }, "Retry") : null,
+        failed ? h("button", { type: "button", onclick: () => this.outbox.discard(item.key) }, "Discard") : null));
+  }
+
+  send(text, internal) {
+    const path = `/v1/conversations/${encodeURIComponent(this.id)}/messages`;
+    try {
+      this.outbox.enqueue("POST", path, { text, internal }, { conversationId: this.id });
+    } catch (error) {
+      this.notify.error(error.message);
+    }
+    this.renderMessages();
+  }
+
+  /** Tells the customer the agent is typing, at most every few seconds. */
+  typing() {
+    const now = Date.now();
+    if (!this.id || now - this.lastTypingAt < typingIntervalMs) return;
+    this.lastTypingAt = now;
+    this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch(() => {
+      // A lost typing signal is harmless; the next keystrokes send another.
+    });
+  }
+
+  assignToMe() {
+    this.onAction("assign", this.id);
+    return this.update({ assignee: this.desk.me.id });
+  }
+
+  setStatus(status) {
+    return this.update({ status });
+  }
+
+  /**
+   * Transfer to a queue (routing finds the next agent) or to a colleague (who is offered it and
+   * accepts or declines), with an optional note for whoever takes it over.
+   */
+  openTransfer() {
+    const conversation = this.conversation;
+    if (!conversation) return;
+    const queue = h("select", { id: "transfer-queue" }, h("option", { value: "" }, "—"),
+      [...this.desk.queues.values()].map((each) => h("option", { value: each.id }, each.name)));
+    const agent = h("select", { id: "transfer-agent" }, h("option", { value: "" }, "—"),
+      [...this.desk.agents.values()].filter((each) => each.id !== this.desk.me.id && each.active !== false)
+        .map((each) => h("option", { value: each.id }, `${each.name} (${each.status})`)));
+    const note = h("textarea", { id: "transfer-note", rows: 2, placeholder: "What they should know (staff only)" });
+    const error = h("p", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { id: "transfer-dialog", "aria-labelledby": "transfer-title" },
+      h("form", { method: "dialog", class: "transfer-form" },
+        h("h2", { id: "transfer-title" }, "Transfer conversation"),
+        h("p", { class: "hint" }, "Choose a queue or a colleague."),
+        h("label", { for: "transfer-queue" }, "Queue"), queue,
+        h("label", { for: "transfer-agent" }, "Colleague"), agent,
+        h("label", { for: "transfer-note" }, "Note"), note, error,
+        h("div", { class: "dialog-actions" },
+          h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"),
+          h("button", { type: "submit", class: "primary", id: "transfer-submit" }, "Transfer"))));
+    dialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (Boolean(queue.value) === Boolean(agent.value)) {
+        error.textContent = "Choose either a queue or a colleague.";
+        return;
+      }
+      const body = queue.value ? { toQueue: queue.value } : { toAgent: agent.value };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (await this.post("transfer", body, error)) dialog.close();
+    });
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  /** A conversation action (transfer, accept…), retried with one idempotency key. */
+  async post(action, body, errorElement) {
+    const path = `/v1/conversations/${encodeURIComponent(this.id)}/${action}`;
+    const key = randomId();
+    try {
+      const conversation = await this.api.withRetries(() => this.api.post(path, body, { idempotencyKey: key }));
+      if (conversation && conversation.id) this.desk.putConversation(conversation);
+      return true;
+    } catch (error) {
+      errorElement.textContent = `Could not ${action}: ${error.message}`;
+      return false;
+    }
+  }
+
+  /** A conversation change, retried with one idempotency key while the cluster is moving. */
+  async update(change, errorElement) {
+    const path = `/v1/conversations/${encodeURIComponent(this.id)}`;
+    const key = randomId();
+    try {
+      const conversation = await this.api.withRetries(() => this.api.patch(path, change, { idempotencyKey: key }));
+      this.desk.putConversation(conversation);
+      return true;
+    } catch (error) {
+      const text = `Could not update the conversation: ${error.message}`;
+      if (errorElement) errorElement.textContent = text;
+      else this.notify.error(text);
+      return false;
+    }
+  }
+}

@@ -59,6 +59,8 @@ let package = Package(
         .target(name: "ServiceDesk", swiftSettings: strict),
         .target(name: "Simulator", dependencies: ["RaftCore"], swiftSettings: strict),
         .executableTarget(name: "switchboard-sim", dependencies: ["Simulator"], swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-bench", dependencies: ["RaftCore", "Storage", "ServiceDesk"], swiftSettings: strict),
         .testTarget(
             name: "RaftCoreTests", dependencies: ["RaftCore"],
             resources: [.copy("scenarios")], swiftSettings: strict),

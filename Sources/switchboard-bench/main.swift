@@ -1,0 +1,32 @@
+// Micro-benchmarks of the write path's parts, each in isolation, in one release executable:
+//
+//   swift build -c release --product switchboard-bench && .build/release/switchboard-bench [NAME…]
+//
+// Every benchmark prints one line `bench NAME ops_per_s=… ns_per_op=… ops=…`. An "op" is one
+// command, entry or batch as the name says. Numbers are wall-clock on whatever machine runs it:
+// compare them with each other and across commits on the same machine, not across machines.
+// Names: codec, desk-apply, desk-apply-encoded, desk-snapshot-100k, raft-commit-1, raft-commit-64, rocksdb-append-1,
+// rocksdb-append-64 (all by default).
+import Foundation
+
+let benchmarks: [(name: String, run: () throws -> Result)] = [
+    ("codec", CodecBenchmark.run),
+    ("desk-apply", { try DeskBenchmark.run(encoded: false) }),
+    ("desk-apply-encoded", { try DeskBenchmark.run(encoded: true) }),
+    ("desk-snapshot-100k", { try DeskBenchmark.snapshot(messages: 100_000) }),
+    ("raft-commit-1", { RaftBenchmark.run(batch: 1) }),
+    ("raft-commit-64", { RaftBenchmark.run(batch: 64) }),
+    ("rocksdb-append-1", { try AppendBenchmark.run(batch: 1) }),
+    ("rocksdb-append-64", { try AppendBenchmark.run(batch: 64) }),
+]
+
+let requested = Set(CommandLine.arguments.dropFirst())
+let unknown = requested.subtracting(benchmarks.map(\.name))
+guard unknown.isEmpty else {
+    print("unknown benchmark(s): \(unknown.sorted().joined(separator: " ")); known: \(benchmarks.map(\.name).joined(separator: " "))")
+    exit(2)
+}
+for benchmark in benchmarks where requested.isEmpty || requested.contains(benchmark.name) {
+    let result = try benchmark.run()
+    print(result.line(name: benchmark.name))
+}

@@ -35,8 +35,15 @@ def run_scenario(cluster, balancer):
         while not stop.is_set():
             key = str(uuid.uuid4())
             text = f"t{index}"
-            # Retry the same message with the same key until it is acknowledged.
-            while not stop.is_set():
+            # Retry the same message with the same key until it is acknowledged, also after
+            # `stop`: a first attempt whose answer was lost (its leader died) may still commit,
+            # so giving up on it would leave a stored message that was never acknowledged.
+            attempted = False
+            give_up = float("inf")
+            while not stop.is_set() or (attempted and time.time() < give_up):
+                if stop.is_set() and give_up == float("inf"):
+                    give_up = time.time() + 20
+                attempted = True
                 try:
                     reply = requests.post(balancer.url + path, json={"author": {"type": "customer"}, "text": text},
                                           headers=dict(headers, **{"Idempotency-Key": key}), timeout=3)

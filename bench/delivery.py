@@ -25,7 +25,7 @@ def post(number):
     request = urllib.request.Request(
         f"{post_url}/v1/conversations/{ids[number % len(ids)]}/messages", data=body, method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "Idempotency-Key": text})
+                 "Idempotency-Key": text.replace(" ", "-")})
     sent[text] = time.monotonic()
     with urllib.request.urlopen(request, timeout=10) as reply:
         reply.read()

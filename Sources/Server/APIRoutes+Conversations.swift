@@ -253,17 +253,21 @@ extension APIRoutes {
         if let key, key.isEmpty || key.utf8.count > 128 {
             throw APIError.badRequest("Idempotency-Key must be 1 to 128 characters")
         }
-        let time = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
-        let command = Command(time: time, actor: actor, idempotencyKey: key, action: action)
+        let (result, replayed) = try await apply(action, actor: actor, idempotencyKey: key)
+        return try jsonResponse(ResultView(result), status: replayed ? .ok : status)
+    }
+
+    /// Proposes a desk command stamped with this node's clock and waits for its result; the
+    /// domain's refusal becomes the matching API error.
+    func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
+        let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
         let answer = try await perform {
             try await replica.propose(NodeStateMachine.command(.desk, command.encoded()))
         }
         let reply = try DeskReply.decode(answer)
         switch reply.result {
-        case .success(let result):
-            return try jsonResponse(ResultView(result), status: reply.replayed ? .ok : status)
-        case .failure(let error):
-            throw APIError(error)
+        case .success(let result): return (result, reply.replayed)
+        case .failure(let error): throw APIError(error)
         }
     }
 
@@ -335,4 +339,11 @@ extension APIError {
 
 extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}
+
+extension Timestamp {
+    /// This node's clock, as commands are stamped with it.
+    static var now: Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+    }
 }

@@ -11,7 +11,7 @@ extension APIRoutes {
     /// Supervisors and admins; `?consistency=stale` answers from this node without a quorum round.
     private func liveStats(_ request: Request, _ context: APIContext) async throws -> Response {
         try context.identity.require(.supervisor, to: "watch live figures")
-        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = Timestamp.now
         return try jsonResponse(try await query(request) { $0.liveStats(now: now) })
     }
 }

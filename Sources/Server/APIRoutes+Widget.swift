@@ -73,14 +73,10 @@ extension APIRoutes {
         let action = Command.Action.createCustomer(CreateCustomer(
             id: Self.newID(), name: name.flatMap { $0.isEmpty ? nil : $0 } ?? "Visitor", email: email.flatMap { $0.isEmpty ? nil : $0 },
             externalIDs: [.web: visitorID]))
-        let time = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
-        let command = Command(time: time, actor: .system, idempotencyKey: "visitor-" + visitorID, action: action)
-        let answer = try await perform { try await replica.propose(NodeStateMachine.command(.desk, command.encoded())) }
-        switch try DeskReply.decode(answer).result {
-        case .success(.customer(let customer)): return customer.id
-        case .success: throw APIError(.internalServerError, code: "internal", message: "unexpected result")
-        case .failure(let error): throw APIError(error)
+        guard case (.customer(let customer), _) = try await apply(action, actor: .system, idempotencyKey: "visitor-" + visitorID) else {
+            throw APIError(.internalServerError, code: "internal", message: "unexpected result")
         }
+        return customer.id
     }
 
     /// Visitor ids are random secrets: 22 to 64 URL-safe characters.

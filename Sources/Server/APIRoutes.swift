@@ -203,11 +203,7 @@ struct APIRoutes: Sendable {
     private func setDraining(_ context: APIContext, _ draining: Bool) async throws -> Response {
         let id = try nodeID(context.parameters.get("id"))
         guard replica.status.confState.contains(id) else { throw APIError.notFound("node \(id) is not a member") }
-        let command = Command(
-            time: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)), actor: context.identity.actor,
-            action: .setDraining(SetDraining(node: id, draining: draining)))
-        let answer = try await perform { try await replica.propose(NodeStateMachine.command(.desk, command.encoded())) }
-        if case .failure(let error) = try DeskReply.decode(answer).result { throw APIError(error) }
+        _ = try await apply(.setDraining(SetDraining(node: id, draining: draining)), actor: context.identity.actor)
         return try jsonResponse(["id": String(id), "draining": String(draining)])
     }
 

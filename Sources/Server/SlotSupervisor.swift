@@ -88,7 +88,7 @@ final class SlotSupervisor: Sendable {
 
     private func work() async {
         let me = node.options.nodeID
-        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = Timestamp.now
         let limit = settings.workPerRoundMax
         let due = try? await node.replica.staleRead { machine -> [Command.Action] in
             guard let desk = (machine as? NodeStateMachine)?.desk else { return [] }
@@ -108,7 +108,7 @@ final class SlotSupervisor: Sendable {
     }
 
     private func propose(_ action: Command.Action) async {
-        let time = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+        let time = Timestamp.now
         let body = Command(time: time, actor: .system, action: action).encoded()
         let key = Self.identity(of: action)
         guard inFlight.withLock({ $0.insert(key).inserted }) else { return }

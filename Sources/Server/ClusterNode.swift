@@ -18,7 +18,7 @@ public final class ClusterNode: Sendable {
     let clusterID: UInt64
     let liveness: PeerLiveness
     let events: EventLog
-    let staffDirectory: StaffDirectory
+    let accessDirectory: AccessDirectory
     let logger: Logger
 
     /// Opens the data dir, prepares the replica and transport; `run` starts serving.
@@ -40,10 +40,10 @@ public final class ClusterNode: Sendable {
         let store = try RaftLogStore(path: options.dataDirectory + "/db")
         let events = EventLog()
         self.events = events
-        let staffDirectory = StaffDirectory()
-        self.staffDirectory = staffDirectory
+        let accessDirectory = AccessDirectory()
+        self.accessDirectory = accessDirectory
         let replica = try Replica(
-            config: options.replica, store: store, machine: NodeStateMachine(nodeID: options.nodeID, events: events, staffDirectory: staffDirectory),
+            config: options.replica, store: store, machine: NodeStateMachine(nodeID: options.nodeID, events: events, accessDirectory: accessDirectory),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
@@ -84,7 +84,7 @@ public final class ClusterNode: Sendable {
         let supervisor = SlotSupervisor(node: self, settings: options.slots)
         let slotWork = Task { await supervisor.run() }
         let authenticator = Authenticator(
-            adminToken: options.adminToken, signer: TokenSigner(clusterSecret: options.clusterSecret), directory: staffDirectory)
+            adminToken: options.adminToken, signer: TokenSigner(clusterSecret: options.clusterSecret), directory: accessDirectory)
         let events = EventStreams(node: self, authenticator: authenticator)
         let routes = APIRoutes(node: self, authenticator: authenticator, passwordHasher: PasswordHasher(rounds: options.passwordHashRounds))
         let app = Application(

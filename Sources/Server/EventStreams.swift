@@ -72,7 +72,7 @@ struct EventStreams: Sendable {
 
     /// The viewer with the role and teams the state gives a staff user now; nil once the user
     /// may no longer sign in.
-    private static func refreshed(_ viewer: Viewer, identity: Identity, directory: StaffDirectory) -> Viewer? {
+    private static func refreshed(_ viewer: Viewer, identity: Identity, directory: AccessDirectory) -> Viewer? {
         guard let staffID = identity.staffID else { return viewer }
         guard let entry = directory.entry(staffID), entry.active else { return nil }
         return Viewer(kind: .staff(id: staffID, role: entry.role), teamIDs: entry.teamIDs)

@@ -17,15 +17,15 @@ final class NodeStateMachine: ReplicatedStateMachine {
     /// Where applied desk events go, for the live event streams.
     let events: EventLog
     /// Who may sign in, kept in step with the desk for the request path.
-    let staffDirectory: StaffDirectory
+    let accessDirectory: AccessDirectory
 
     /// This node, to notice when it is being drained.
     let nodeID: NodeID
 
-    init(nodeID: NodeID, events: EventLog, staffDirectory: StaffDirectory) {
+    init(nodeID: NodeID, events: EventLog, accessDirectory: AccessDirectory) {
         self.nodeID = nodeID
         self.events = events
-        self.staffDirectory = staffDirectory
+        self.accessDirectory = accessDirectory
     }
 
     static func command(_ part: Part, _ body: [UInt8]) -> [UInt8] {
@@ -41,9 +41,9 @@ final class NodeStateMachine: ReplicatedStateMachine {
             write(outcome.changes, into: &changes)
             for event in outcome.events {
                 switch event.payload {
-                case .staff(let user): desk.staffUser(id: user.id).map(staffDirectory.update)
+                case .staff(let user): desk.staffUser(id: user.id).map(accessDirectory.update)
                 case .slots(let map): events.setDraining(map.draining.contains(nodeID))
-                case .widget(let widget): staffDirectory.update(widget)
+                case .widget(let widget): accessDirectory.update(widget)
                 default: break
                 }
             }
@@ -97,8 +97,8 @@ final class NodeStateMachine: ReplicatedStateMachine {
         }
         for record in fresh { changes.put(record.key, record.value, in: .state) }
         desk = restored
-        staffDirectory.replaceAll(with: desk.allStaffUsers())
-        staffDirectory.replaceAll(widgets: desk.allWidgets())
+        accessDirectory.replaceAll(with: desk.allStaffUsers())
+        accessDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 
@@ -107,8 +107,8 @@ final class NodeStateMachine: ReplicatedStateMachine {
         try registers.load(from: database, appliedIndex: appliedIndex)
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
         desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
-        staffDirectory.replaceAll(with: desk.allStaffUsers())
-        staffDirectory.replaceAll(widgets: desk.allWidgets())
+        accessDirectory.replaceAll(with: desk.allStaffUsers())
+        accessDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 }

@@ -2,9 +2,10 @@ import Hummingbird
 import ServiceDesk
 import Synchronization
 
-/// What authentication needs to know about each staff user, kept current by the state machine
-/// as commands apply, so checking a token on every request costs no trip to the replica.
-final class StaffDirectory: Sendable {
+/// What authentication needs to know — each staff user's role and standing, and which widgets
+/// are active — kept current by the state machine as commands apply, so checking a token on
+/// every request costs no trip to the replica.
+final class AccessDirectory: Sendable {
     struct Entry: Sendable, Hashable {
         var role: StaffRole
         var active: Bool
@@ -51,7 +52,7 @@ final class StaffDirectory: Sendable {
 struct Authenticator: Sendable {
     let adminToken: String
     let signer: TokenSigner
-    let directory: StaffDirectory
+    let directory: AccessDirectory
 
     func identity(authorization header: String?) -> Identity? {
         guard let header, header.hasPrefix("Bearer ") else { return nil }

@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cluster"))
 
-from harness import BINARY, ROOT, Cluster, LoadBalancer  # noqa: E402
+from harness import BINARY, NETWORK, ROOT, Cluster, LoadBalancer  # noqa: E402
 
 WEB_DIR = os.path.join(ROOT, "Sources", "Server", "Web")
 SCREENSHOTS = os.path.join(os.path.dirname(__file__), "screenshots")
@@ -111,13 +111,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def shop_site(tmp_path):
     """A customer's web site on another origin (127.0.0.20:18100) that embeds the widget."""
-    server = ThreadingHTTPServer(("127.0.0.20", 18100), partial(_QuietHandler, directory=str(tmp_path)))
+    server = ThreadingHTTPServer((f"{NETWORK}.20", 18100), partial(_QuietHandler, directory=str(tmp_path)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
     def publish(name, html):
         (tmp_path / name).write_text(html)
-        return f"http://127.0.0.20:18100/{name}"
+        return f"http://{NETWORK}.20:18100/{name}"
 
     try:
         yield publish

@@ -1,7 +1,8 @@
 """Real Switchboard processes on loopback addresses, for the multi-process tests.
 
 Node i runs on 127.0.0.(10+i): peer port 17000, HTTP port 18080 (ports apart from the demo's,
-so a running demo cluster does not interfere). Every process a test starts is stopped by
+so a running demo cluster does not interfere). SWITCHBOARD_TEST_NETWORK (default "127.0.0") moves
+every address to another /24 of loopback, so two checkouts can run their tests at once. Every process a test starts is stopped by
 `Cluster.close()`, which the fixtures call even when a test fails.
 """
 import os
@@ -16,12 +17,14 @@ import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, ".build", "debug", "switchboard"))
+NETWORK = os.environ.get("SWITCHBOARD_TEST_NETWORK", "127.0.0")
+assert NETWORK.startswith("127."), "tests only ever target loopback addresses"
 PEER_PORT = 17000
 HTTP_PORT = 18080
 
 
 def address(node):
-    return f"127.0.0.{10 + node}"
+    return f"{NETWORK}.{10 + node}"
 
 
 class Node:
@@ -165,14 +168,14 @@ class LoadBalancer:
 
     def __init__(self, cluster):
         self.cluster = cluster
-        self.url = "http://127.0.0.10:18090"
+        self.url = f"http://{NETWORK}.10:18090"
         for node in cluster.nodes.values():
             with open(os.path.join(cluster.directory, f"n{node.id}.pid"), "w") as handle:
                 handle.write(str(node.process.pid))
 
     def start(self):
         subprocess.run([os.path.join(ROOT, "cluster", "load-balancer"), "start", "--dir", self.cluster.directory,
-                        "--bind", "127.0.0.10:18090", "--node-port", str(HTTP_PORT)], check=True, capture_output=True)
+                        "--bind", f"{NETWORK}.10:18090", "--node-port", str(HTTP_PORT), "--node-network", NETWORK], check=True, capture_output=True)
         return self
 
     def stop(self):

@@ -24,7 +24,7 @@ let package = Package(
             name: "CRocksDB", pkgConfig: "rocksdb",
             providers: [.apt(["librocksdb-dev"])]),
         .target(name: "Storage", dependencies: ["CRocksDB", "RaftCore", "Checksum"], swiftSettings: strict),
-        .target(name: "Replica", dependencies: ["RaftCore", "Storage"], swiftSettings: strict),
+        .target(name: "Replica", dependencies: ["RaftCore", "Storage", "Checksum"], swiftSettings: strict),
         .target(
             name: "Transport",
             dependencies: [

@@ -1,10 +1,10 @@
 import RaftCore
 
-/// The replica's own framing of log entries and snapshots: it carries the member directory
-/// next to the application's data.
+/// The replica's own framing of log entries: application commands next to the replica's own
+/// address announcements.
 ///
 /// Entry data: `version(1) tag(1) body`, tag 0 = application command, 1 = address
-/// announcement. Snapshot data: `version(1) directoryLength(4) directory application`.
+/// announcement (snapshots are `StateSnapshot`s).
 /// Decoders accept every version they know and refuse others with a clear error.
 enum Envelope {
     static let version: UInt8 = 1
@@ -45,24 +45,6 @@ enum Envelope {
         case let tag:
             throw .malformed("unknown command tag \(tag)")
         }
-    }
-
-    static func encodeSnapshot(directory: Directory, application: [UInt8]) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.write(version)
-        writer.writeBytes(directory.encoded())
-        writer.writeRaw(application)
-        return writer.bytes
-    }
-
-    static func decodeSnapshot(_ bytes: [UInt8]) throws(EnvelopeError)
-        -> (directory: Directory, application: [UInt8])
-    {
-        var reader = ByteReader(bytes)
-        let version = try reader.readUInt8()
-        guard version == Self.version else { throw .unsupportedVersion(version) }
-        let directory = try Directory(decoding: try reader.readBytes())
-        return (directory, reader.readRemaining())
     }
 }
 
@@ -121,8 +103,9 @@ struct ByteReader {
         return value
     }
 
-    mutating func readBytes() throws(EnvelopeError) -> [UInt8] {
+    mutating func readBytes(limit: Int = .max) throws(EnvelopeError) -> [UInt8] {
         let count = Int(try readUInt32())
+        guard count <= limit else { throw .malformed("field of \(count) bytes exceeds \(limit)") }
         guard bytes.count - offset >= count else { throw .truncated }
         defer { offset += count }
         return Array(bytes[offset..<(offset + count)])

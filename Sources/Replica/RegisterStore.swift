@@ -55,35 +55,6 @@ public final class RegisterStore: ReplicatedStateMachine {
         return .written(version: register.version)
     }
 
-    public func snapshotData() throws -> [UInt8] {
-        var writer = ByteWriter()
-        writer.write(UInt32(registers.count))
-        for key in registers.keys.sorted() {
-            writer.write(key)
-            writer.writeBytes(Self.encodeRegister(registers[key]!))
-        }
-        return writer.bytes
-    }
-
-    public func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws {
-        var restored: [String: Register] = [:]
-        if !data.isEmpty {
-            var reader = ByteReader(data)
-            let count = try reader.readUInt32()
-            for _ in 0..<count {
-                let key = try reader.readString()
-                restored[key] = try Self.decodeRegister(try reader.readBytes())
-            }
-        }
-        for key in registers.keys where restored[key] == nil {
-            changes.delete(Self.storageKey(key), in: .state)
-        }
-        for (key, register) in restored {
-            changes.put(Self.storageKey(key), Self.encodeRegister(register), in: .state)
-        }
-        registers = restored
-    }
-
     public func load(from database: Database, appliedIndex: LogIndex) throws {
         registers = [:]
         for item in try database.scan(.state, range: .prefix([Self.keyPrefix])) {

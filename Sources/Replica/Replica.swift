@@ -56,20 +56,15 @@ public final class Replica: Sendable {
     ) throws -> Directory {
         let isFresh = store.hardState.isEmpty && store.lastIndex() == 0 && store.snapshotMetadata.index == 0
         if isFresh, case .initialCluster(let members) = bootstrap {
-            try writeFoundingSnapshot(store: store, machine: machine, members: members)
+            try writeFoundingSnapshot(store: store, members: members)
         }
-        // Load what is on disk first: a restore below must know every stored record to delete
-        // the ones the snapshot no longer has.
-        try machine.load(from: store.database, appliedIndex: store.appliedIndex)
         if store.appliedIndex < store.snapshotMetadata.index {
-            var changes = WriteBatch()
-            let (directory, application) = try Envelope.decodeSnapshot(store.snapshot().data)
-            try machine.restore(fromSnapshot: application, index: store.snapshotMetadata.index, changes: &changes)
-            changes.put(directoryKey, directory.encoded(), in: .state)
-            try store.setApplied(
-                store.snapshotMetadata.index, confState: store.snapshotMetadata.confState,
-                stateChanges: changes, sync: true)
+            // A snapshot was received (or founded) but not yet installed when the process stopped.
+            let snapshot = try store.snapshot()
+            _ = try StateSnapshot.install(
+                StateSnapshot.decode(snapshot.data), metadata: snapshot.metadata, into: store, sync: true)
         }
+        try machine.load(from: store.database, appliedIndex: store.appliedIndex)
         guard let bytes = try store.database.get(directoryKey, in: .state) else { return Directory() }
         return try Directory(decoding: bytes)
     }
@@ -77,12 +72,9 @@ public final class Replica: Sendable {
     /// Every founding member writes the same snapshot at index 1, term 1: the founding
     /// membership and an empty state. A node that joins later receives it (or a newer one)
     /// and so learns the founding membership like everything else.
-    private static func writeFoundingSnapshot(
-        store: RaftLogStore, machine: any ReplicatedStateMachine, members: [NodeID: MemberAddresses]
-    ) throws {
-        let directory = Directory(members: members)
+    private static func writeFoundingSnapshot(store: RaftLogStore, members: [NodeID: MemberAddresses]) throws {
         let confState = ConfState(voters: Array(members.keys))
-        let data = Envelope.encodeSnapshot(directory: directory, application: try machine.snapshotData())
+        let data = StateSnapshot.encode([(key: directoryKey, value: Directory(members: members).encoded())])
         let snapshot = Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, confState: confState), data: data)
         try store.save(hardState: HardState(term: 1, vote: noNode, commit: 1), entries: [], snapshot: snapshot, sync: true)
     }

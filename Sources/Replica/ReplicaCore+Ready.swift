@@ -42,13 +42,9 @@ extension ReplicaCore {
 
     private func install(_ snapshot: Snapshot) {
         do {
-            let (newDirectory, application) = try Envelope.decodeSnapshot(snapshot.data)
-            var changes = WriteBatch()
-            try machine.restore(fromSnapshot: application, index: snapshot.metadata.index, changes: &changes)
-            directory = newDirectory
-            changes.put(directoryKey, directory.encoded(), in: .state)
-            try store.setApplied(
-                snapshot.metadata.index, confState: snapshot.metadata.confState, stateChanges: changes)
+            let pairs = try StateSnapshot.decode(snapshot.data)
+            directory = try StateSnapshot.install(pairs, metadata: snapshot.metadata, into: store, sync: false)
+            try machine.load(from: store.database, appliedIndex: snapshot.metadata.index)
         } catch {
             // A snapshot the leader sent that we cannot install means a software fault or a
             // damaged disk; stopping keeps the bad state from spreading.
@@ -142,14 +138,14 @@ extension ReplicaCore {
         readsAwaitingIndex = [:]
     }
 
-    /// Snapshots the state machine every `snapshotEntriesInterval` applied entries and
-    /// compacts the log behind it.
+    /// Records a snapshot at the applied index every `snapshotEntriesInterval` applied entries
+    /// and compacts the log behind it. The state it stands for is already in the `state`
+    /// column family (see `StateSnapshot`), so this costs two small writes.
     private func maybeSnapshot() {
-        let applied = raft.status().applied
+        let applied = store.appliedIndex
         guard applied >= lastSnapshotIndex + config.snapshotEntriesInterval else { return }
         do {
-            let data = Envelope.encodeSnapshot(directory: directory, application: try machine.snapshotData())
-            try store.createSnapshot(index: applied, confState: raft.confState, data: data)
+            try store.createSnapshot(index: applied, confState: store.confState, data: [])
             lastSnapshotIndex = applied
             status.snapshotsTakenTotal += 1
             if applied > config.compactionLagEntries {

@@ -59,7 +59,7 @@ public final class ReplicaCore {
         self.directory = directory
         self.selfAddresses = selfAddresses
         self.raft = RaftNode(
-            config: config.raftConfig(applied: store.appliedIndex, seed: seed), storage: store)
+            config: config.raftConfig(applied: store.appliedIndex, seed: seed), storage: StateBackedStorage(store))
         self.status = ReplicaStatus(nodeID: config.nodeID)
         self.lastSnapshotIndex = store.snapshotMetadata.index
     }

@@ -12,11 +12,9 @@ public protocol ReplicatedStateMachine: AnyObject {
     /// The state changes go into `changes`, which the replica writes atomically with the
     /// applied index.
     func apply(_ data: [UInt8], index: LogIndex, changes: inout WriteBatch) -> [UInt8]
-    /// The whole state as bytes, to install on another node.
-    func snapshotData() throws -> [UInt8]
-    /// Replaces the whole state with the snapshot's taken at `index`; the writes go into
-    /// `changes`.
-    func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws
-    /// Loads the state that is already on disk (after a restart), applied up to `appliedIndex`.
+    /// Loads the whole state from the `state` column family, applied up to `appliedIndex`: after
+    /// a restart, and after a snapshot replaced the column family. Snapshots are that column
+    /// family (see `StateSnapshot`), so everything the machine keeps must be in it, under keys
+    /// that do not start with byte 0 (the replica's own).
     func load(from database: Database, appliedIndex: LogIndex) throws
 }

@@ -65,43 +65,6 @@ final class NodeStateMachine: ReplicatedStateMachine {
         }
     }
 
-    /// `registers(4) length-prefixed` then the desk's snapshot.
-    func snapshotData() throws -> [UInt8] {
-        let registerBytes = try registers.snapshotData()
-        var bytes = withUnsafeBytes(of: UInt32(registerBytes.count).bigEndian) { Array($0) }
-        bytes += registerBytes
-        bytes += desk.snapshotData()
-        return bytes
-    }
-
-    func restore(fromSnapshot data: [UInt8], index: LogIndex, changes: inout WriteBatch) throws {
-        events.reset(floor: index)
-        guard data.count >= 4 else {
-            // The founding snapshot of a cluster holds no state at all.
-            try registers.restore(fromSnapshot: [], index: index, changes: &changes)
-            try replaceDesk(with: Desk(), changes: &changes)
-            return
-        }
-        let registerCount = Int(data[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard data.count >= 4 + registerCount else { throw EnvelopeError.truncated }
-        try registers.restore(fromSnapshot: Array(data[4..<(4 + registerCount)]), index: index, changes: &changes)
-        try replaceDesk(with: Desk(snapshot: Array(data[(4 + registerCount)...])), changes: &changes)
-    }
-
-    /// Swaps in a restored desk, deleting stored records the new state does not have.
-    private func replaceDesk(with restored: Desk, changes: inout WriteBatch) throws {
-        let fresh = restored.records()
-        let keep = Set(fresh.map(\.key))
-        for old in desk.records() where !keep.contains(old.key) {
-            changes.delete(old.key, in: .state)
-        }
-        for record in fresh { changes.put(record.key, record.value, in: .state) }
-        desk = restored
-        accessDirectory.replaceAll(with: desk.allStaffUsers())
-        accessDirectory.replaceAll(widgets: desk.allWidgets())
-        events.setDraining(desk.slotMap.draining.contains(nodeID))
-    }
-
     func load(from database: Database, appliedIndex: LogIndex) throws {
         events.reset(floor: appliedIndex)
         try registers.load(from: database, appliedIndex: appliedIndex)

@@ -33,8 +33,9 @@ enum DeskBenchmark {
         }
     }
 
-    /// `Desk.snapshotData()` of the 10,000 conversations plus `messages` messages: what the
-    /// replica encodes every time it takes a snapshot. An op is one whole snapshot.
+    /// `Desk.snapshotData()` of the 10,000 conversations plus `messages` messages: the desk's
+    /// whole state encoded at once (replicas no longer do this: their snapshots are the stored
+    /// records). An op is one whole snapshot.
     static func snapshot(messages: Int) throws -> Result {
         var desk = try populated()
         var index = UInt64(conversationCount)

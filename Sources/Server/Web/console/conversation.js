@@ -6,6 +6,7 @@
 import { clear, h } from "../lib/dom.js";
 import { randomId } from "../lib/ids.js";
 import { Composer } from "./composer.js";
+import { openNewTicketDialog } from "./new-ticket.js";
 import { authorName, entryItem, pendingItem, unconfirmedSends } from "./thread.js";
 
 const messagePageLimit = 500;
@@ -16,7 +17,7 @@ export class ConversationView {
    * @param {object} options
    * @param {"agent"|"listen"|"whisper"} [options.mode]  listen is read-only; whisper posts notes only
    */
-  constructor({ desk, api, outbox, notify, element, profile, mode = "agent", onAction }) {
+  constructor({ desk, api, outbox, notify, element, profile, mode = "agent", onAction, onOpenTicket }) {
     this.desk = desk;
     this.api = api;
     this.outbox = outbox;
@@ -25,6 +26,7 @@ export class ConversationView {
     this.profile = profile;
     this.mode = mode;
     this.onAction = onAction || (() => {});
+    this.onOpenTicket = onOpenTicket || ((id) => location.assign(`../console/#t=${encodeURIComponent(id)}`));
     this.id = null;
     this.messages = new Map();
     this.lastTypingAt = 0;
@@ -35,6 +37,7 @@ export class ConversationView {
       if (conversation.customerReadSeq !== previous?.customerReadSeq) this.renderMessages();
     });
     desk.on("agent", () => this.id && this.renderHeader());
+    desk.on("ticket", ({ ticket }) => ticket.conversationID === this.id && this.renderHeader());
     desk.on("conversation.typing", (event) => this.onTyping(event));
     desk.on("customer", (customer) => {
       if (customer.id !== this.conversation?.customerID) return;
@@ -145,8 +148,18 @@ export class ConversationView {
           h("span", { class: `pill ${conversation.priority}` }, conversation.priority), " ",
           `${conversation.channel}`, conversation.queue ? ` · ${this.desk.queueName(conversation.queue)}` : "",
           " · assigned to ", h("span", { id: "conversation-assignee" }, assignee),
-          conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : "")),
+          conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : ""),
+        this.linkedTickets()),
       this.mode === "agent" ? this.actions(conversation) : "");
+  }
+
+  /** Tickets opened from this conversation, each a button that opens it. */
+  linkedTickets() {
+    const tickets = this.desk.ticketsOf(this.id);
+    if (tickets.length === 0) return null;
+    return h("span", { class: "conversation-tickets", id: "conversation-tickets" }, "Tickets: ",
+      tickets.map((ticket) => h("button", { type: "button", class: "link", dataset: { ticketId: ticket.id },
+        onclick: () => this.onOpenTicket(ticket.id) }, `${ticket.subject} (${ticket.status})`)));
   }
 
   actions(conversation) {
@@ -166,6 +179,9 @@ export class ConversationView {
     }
     if (conversation.status === "open") {
       buttons.push(h("button", { type: "button", id: "snooze", onclick: () => this.setStatus("pending"), title: "Waiting on the customer" }, "Pending"));
+    }
+    if (this.mayCreateTicket(conversation)) {
+      buttons.push(h("button", { type: "button", id: "create-ticket", onclick: () => this.createTicket(), title: "Create a ticket (c)" }, "Create ticket"));
     }
     buttons.push(this.prioritySelect(conversation));
     return h("div", { class: "conversation-actions" }, buttons);
@@ -218,6 +234,24 @@ export class ConversationView {
     this.lastTypingAt = now;
     this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch(() => {
       // A lost typing signal is harmless; the next keystrokes send another.
+    });
+  }
+
+  /** Agents open tickets from the conversations they may change (unassigned or theirs). */
+  mayCreateTicket(conversation) {
+    const me = this.desk.me;
+    return me.role !== "agent" || !conversation.assigneeID || conversation.assigneeID === me.id;
+  }
+
+  createTicket() {
+    const conversation = this.conversation;
+    if (!conversation || this.mode !== "agent" || !this.mayCreateTicket(conversation)) return;
+    openNewTicketDialog({
+      desk: this.desk, api: this.api, conversation,
+      onCreated: (ticket) => {
+        this.notify.info(`Ticket created: ${ticket.subject}`);
+        this.onOpenTicket(ticket.id);
+      },
     });
   }
 

@@ -88,3 +88,87 @@ def test_admin_manages_teams_agents_and_canned_responses(cluster, browsers):
     assert rule["conditions"]["languages"] == ["zh"] and rule["conditions"]["tier"] == "vip"
     assert rule["conditions"]["channels"] == ["web"]
     screenshot(driver, "admin-rules")
+
+
+def test_supervisor_sets_business_hours_and_an_sla_policy(cluster, browsers):
+    create_staff(cluster, "sue", role="supervisor")
+    assert call(cluster.nodes[1].url, "POST", "/v1/teams", cluster.token, {"id": "tier2", "name": "Tier 2"}).status_code == 201
+    driver = browsers()
+    sign_in(driver, cluster.nodes[2].url, "sue@example.com", page="/admin/")
+    click(driver, '[data-section="calendars"]', "the business hours section")
+
+    # A new calendar starts as Monday to Friday, 9 to 5, in the browser's time zone.
+    assert driver.find_element(By.ID, "calendars-openingHours-3").get_attribute("value") == "09:00-17:00"
+    assert driver.find_element(By.ID, "calendars-openingHours-7").get_attribute("value") == ""
+    fill(driver, {"calendars-id": "berlin", "calendars-name": "Berlin office", "calendars-timeZone": "Europe/Berlin",
+                  "calendars-openingHours-1": "08:00-12:00, 13:00-17:00", "calendars-openingHours-6": "9 to 5",
+                  "calendars-holidays": "2026-12-25, 2026-12-26"})
+    driver.find_element(By.CSS_SELECTOR, "#calendars-form button[type=submit]").click()
+    error = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#calendars-form .form-error").text, "the form error")
+    assert "Saturday" in error and "09:00-17:00" in error
+    fill(driver, {"calendars-openingHours-6": "10:00-14:00"})
+    driver.find_element(By.CSS_SELECTOR, "#calendars-form button[type=submit]").click()
+    wait_for(driver, lambda d: "Berlin office" in texts(d, "#calendars-table td"), "the new calendar")
+    assert "Mon 08:00-12:00, 13:00-17:00; Tue–Fri 09:00-17:00; Sat 10:00-14:00" in texts(driver, "#calendars-table td")
+    calendar = call(cluster.nodes[3].url, "GET", "/v1/business-calendars/berlin", cluster.token).json()
+    assert calendar["timeZone"] == "Europe/Berlin" and calendar["offsetChanges"]
+    assert calendar["holidays"] == ["2026-12-25", "2026-12-26"]
+    hours = [(p["weekday"], p["startMinuteOfDay"], p["endMinuteOfDay"]) for p in calendar["openingHours"]]
+    assert hours == [(1, 480, 720), (1, 780, 1020), (2, 540, 1020), (3, 540, 1020), (4, 540, 1020), (5, 540, 1020),
+                     (6, 600, 840)]
+    screenshot(driver, "admin-business-hours")
+
+    # Edit: closed on Saturdays, no holidays.
+    click(driver, '#calendars-table [data-id="berlin"] .edit', "edit the calendar")
+    assert driver.find_element(By.ID, "calendars-openingHours-1").get_attribute("value") == "08:00-12:00, 13:00-17:00"
+    fill(driver, {"calendars-openingHours-6": "", "calendars-holidays": ""})
+    driver.find_element(By.CSS_SELECTOR, "#calendars-form button[type=submit]").click()
+    wait_for(driver, lambda d: [p["weekday"] for p in call(cluster.nodes[1].url, "GET", "/v1/business-calendars/berlin",
+                                                           cluster.token).json()["openingHours"]] == [1, 1, 2, 3, 4, 5],
+             "Saturday closed")
+    assert call(cluster.nodes[1].url, "GET", "/v1/business-calendars/berlin", cluster.token).json()["holidays"] == []
+
+    # An SLA policy on those hours: targets per priority, a warning, the default for new tickets.
+    click(driver, '[data-section="policies"]', "the SLA policies section")
+    wait_for(driver, lambda d: "berlin" in [o.get_attribute("value") for o in Select(d.find_element(By.ID, "policies-calendarID")).options],
+             "the calendar among the options")
+    fill(driver, {"policies-name": "Standard", "policies-warningMinutes": "15",
+                  "policies-targets-urgent-firstResponseMinutes": "15", "policies-targets-urgent-resolutionMinutes": "240",
+                  "policies-targets-normal-firstResponseMinutes": "60", "policies-targets-normal-nextResponseMinutes": "120",
+                  "policies-targets-normal-resolutionMinutes": "480"})
+    Select(driver.find_element(By.ID, "policies-calendarID")).select_by_value("berlin")
+    driver.find_element(By.ID, "policies-isDefault").click()
+    driver.find_element(By.ID, "policies-raisePriority").click()
+    Select(driver.find_element(By.ID, "policies-teamID")).select_by_value("tier2")
+    driver.find_element(By.CSS_SELECTOR, "#policies-form button[type=submit]").click()
+    wait_for(driver, lambda d: "Standard" in texts(d, "#policies-table td"), "the new policy")
+    policies = call(cluster.nodes[3].url, "GET", "/v1/sla-policies", cluster.token).json()["items"]
+    assert len(policies) == 1
+    policy = policies[0]
+    assert policy["name"] == "Standard" and policy["calendarID"] == "berlin" and policy["isDefault"] is True
+    assert policy["warningMinutes"] == 15 and "reminderMinutes" not in policy
+    assert policy["targets"] == {"urgent": {"firstResponseMinutes": 15, "resolutionMinutes": 240},
+                                 "normal": {"firstResponseMinutes": 60, "nextResponseMinutes": 120, "resolutionMinutes": 480}}
+    assert policy["escalation"] == {"raisePriority": True, "teamID": "tier2", "unassign": False}
+    row = " ".join(texts(driver, f'#policies-table [data-id="{policy["id"]}"] td'))
+    assert "Berlin office" in row and "normal: 1 h / 2 h / 8 h" in row, row
+    screenshot(driver, "admin-sla-policies")
+
+    # Edit: a faster normal first response and reminders every 30 minutes; nothing else changes.
+    click(driver, f'#policies-table [data-id="{policy["id"]}"] .edit', "edit the policy")
+    assert driver.find_element(By.ID, "policies-targets-normal-firstResponseMinutes").get_attribute("value") == "60"
+    assert driver.find_element(By.ID, "policies-isDefault").is_selected()
+    fill(driver, {"policies-targets-normal-firstResponseMinutes": "45", "policies-reminderMinutes": "30"})
+    driver.find_element(By.CSS_SELECTOR, "#policies-form button[type=submit]").click()
+    wait_for(driver, lambda d: call(cluster.nodes[1].url, "GET", f"/v1/sla-policies/{policy['id']}", cluster.token).json()
+             ["targets"]["normal"]["firstResponseMinutes"] == 45, "the edited target")
+    edited = call(cluster.nodes[1].url, "GET", f"/v1/sla-policies/{policy['id']}", cluster.token).json()
+    assert edited["reminderMinutes"] == 30 and edited["calendarID"] == "berlin" and edited["isDefault"] is True
+    assert edited["targets"]["urgent"] == {"firstResponseMinutes": 15, "resolutionMinutes": 240}
+    assert edited["escalation"] == policy["escalation"]
+
+    # New tickets follow the default policy on the Berlin hours.
+    customer = call(cluster.nodes[1].url, "POST", "/v1/customers", cluster.token, {"name": "Kim"}).json()
+    ticket = call(cluster.nodes[1].url, "POST", "/v1/tickets", cluster.token, {"requester": customer["id"], "subject": "Hi"})
+    assert ticket.status_code == 201, ticket.text
+    assert ticket.json()["slaPolicyID"] == policy["id"] and ticket.json()["sla"]["firstResponse"]["dueAt"] > 0

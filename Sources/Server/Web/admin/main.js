@@ -6,6 +6,7 @@ import { h } from "../lib/dom.js";
 import { Notifier } from "../lib/notify.js";
 import { clearSession, loadSession, signIn, staffApi } from "../lib/staff-session.js";
 import { ResourceSection } from "./resource.js";
+import { calendarSection, slaPolicySection } from "./sla.js";
 
 const byId = (id) => document.getElementById(id);
 const allowedRoles = ["supervisor", "admin"];
@@ -23,7 +24,7 @@ async function main() {
   byId("sign-out").addEventListener("click", signOut);
   const notify = new Notifier({ region: byId("toasts"), title: document.title });
   const [teams, queues] = await Promise.all([api.get("/v1/teams"), api.get("/v1/queues")]);
-  const directory = { teams: teams.items, queues: queues.items };
+  const directory = { teams: teams.items, queues: queues.items, calendars: [] };
   const sections = await available(api, sectionsFor(me.role, { api, notify, directory }));
   showNavigation(sections);
 }
@@ -128,6 +129,8 @@ function sectionsFor(role, { api, notify, directory }) {
         h("p", {}, "Put this on the pages where the chat should appear:"),
         h("code", { id: "widget-snippet" }, `<script src="${location.origin}/widget.js" data-widget-key="${widget.publicKey}" async></script>`)),
     }),
+    calendarSection({ ...common, onLoaded: (items) => { directory.calendars = items; } }),
+    slaPolicySection({ ...common, directory, teamOptions }),
   ].filter(Boolean);
 }
 

@@ -8,14 +8,17 @@ import { randomId } from "../lib/ids.js";
 /**
  * Field kinds: text, email, password, number, textarea, select (options: [[value, label]] or a
  * function returning them), checkbox, list (comma-separated → array), levels ("skill:3, …" →
- * object), multiselect (options as for select → array). `from` names the record's property when
- * it differs from the request's (widgets take `team` and answer `teamID`). `group` nests a
- * field in an object of the body (routing rules' `conditions`), sent whole on every save
- * because the API replaces it whole.
+ * object), multiselect (options as for select → array), and custom: `render({id, value})`
+ * draws the control and `read(form, id)` turns it back into a value (or throws an Error whose
+ * message the form shows). `from` names the record's property when it differs from the
+ * request's (widgets take `team` and answer `teamID`). `group` nests a field in an object of
+ * the body (routing rules' `conditions`), sent whole on every save because the API replaces it
+ * whole. `suggestions` (a function returning strings) offers values to a text field.
  */
 export class ResourceSection {
-  constructor({ api, notify, id, title, path, fields, columns, deletable = false, describe, onLoaded }) {
+  constructor({ api, notify, id, title, singular, path, fields, columns, deletable = false, describe, onLoaded }) {
     Object.assign(this, { api, notify, id, title, path, fields, columns, deletable, describe });
+    this.singular = singular || title.toLowerCase().replace(/s$/, "");
     this.onLoaded = onLoaded || (() => {});
     this.items = [];
     this.editing = null;
@@ -61,7 +64,7 @@ export class ResourceSection {
       .map((field) => this.input(field, editing));
     const error = h("p", { class: "form-error", role: "alert" });
     const form = h("form", { class: "admin-form", id: `${this.id}-form` },
-      h("h3", {}, editing ? `Edit ${editing.name || editing.title || editing.id}` : `New ${this.title.toLowerCase().replace(/s$/, "")}`),
+      h("h3", {}, editing ? `Edit ${editing.name || editing.title || editing.id}` : `New ${this.singular}`),
       inputs, error,
       h("div", { class: "form-actions" },
         h("button", { type: "submit", class: "primary" }, editing ? "Save" : "Create"),
@@ -77,7 +80,13 @@ export class ResourceSection {
     const value = editing ? record?.[field.from || field.name] : field.default;
     const label = h("label", { for: id }, field.label);
     if (field.type === "checkbox") {
-      return h("div", { class: "field checkbox" }, h("input", { id, name: field.name, type: "checkbox", checked: value !== false }), label);
+      const checked = (value ?? field.default) !== false;
+      return h("div", { class: "field checkbox" }, h("input", { id, name: field.name, type: "checkbox", checked }), label);
+    }
+    if (field.type === "custom") {
+      return h("div", { class: "field wide", role: "group", "aria-labelledby": `${id}-label` },
+        h("span", { class: "field-label", id: `${id}-label` }, field.label), field.render({ id, value }),
+        field.hint ? h("small", {}, field.hint) : null);
     }
     let control;
     if (field.type === "select" || field.type === "multiselect") {
@@ -93,17 +102,21 @@ export class ResourceSection {
         id, name: field.name, type: field.type === "list" || field.type === "levels" ? "text" : field.type || "text",
         required: field.required && (!editing || field.type !== "password"), placeholder: field.placeholder,
         autocomplete: field.type === "password" ? "new-password" : "off",
+        list: field.suggestions ? `${id}-suggestions` : null,
       });
       control.value = encode(field, value);
     }
-    return h("div", { class: "field" }, label, control, field.hint ? h("small", {}, field.hint) : null);
+    const suggestions = field.suggestions
+      ? h("datalist", { id: `${id}-suggestions` }, field.suggestions().map((option) => h("option", { value: option })))
+      : null;
+    return h("div", { class: "field" }, label, control, suggestions, field.hint ? h("small", {}, field.hint) : null);
   }
 
   async submit(event, form, error) {
     event.preventDefault();
     error.textContent = "";
-    const body = this.collect(form);
     try {
+      const body = this.collect(form);
       const key = randomId();
       if (this.editing) await this.api.patch(`${this.path.split("?")[0]}/${encodeURIComponent(this.editing.id)}`, body, { idempotencyKey: key });
       else await this.api.post(this.path.split("?")[0], body, { idempotencyKey: key });
@@ -119,15 +132,16 @@ export class ResourceSection {
   collect(form) {
     const body = {};
     for (const field of this.fields) {
-      const control = form.elements[field.name];
+      const control = field.type === "custom" ? form.querySelector(`#${CSS.escape(`${this.id}-${field.name}`)}`) : form.elements[field.name];
       if (!control) continue;
+      const read = (editing) => (field.type === "custom" ? field.read(form, `${this.id}-${field.name}`) : decode(field, control, editing));
       if (field.group) {
-        const value = decode(field, control, false);
+        const value = read(false);
         body[field.group] ||= {};
         if (value !== undefined && !(Array.isArray(value) && value.length === 0)) body[field.group][field.name] = value;
         continue;
       }
-      const value = decode(field, control, Boolean(this.editing));
+      const value = read(Boolean(this.editing));
       if (value === undefined) continue;
       const current = this.editing?.[field.from || field.name];
       if (this.editing && JSON.stringify(value ?? null) === JSON.stringify(current ?? null)) continue;

@@ -1,9 +1,11 @@
 // The reply box: public reply or internal note, canned responses by typing /shortcut, Enter to
-// send and Shift+Enter for a new line.
+// send and Shift+Enter for a new line. Conversations and tickets each have one.
 
 import { clear, h } from "../lib/dom.js";
 
 const suggestionsMax = 8;
+
+const conversationLabels = { reply: "Reply", note: "Internal note", whisper: "Whisper to the agent", sendNote: "Add note" };
 
 export class Composer {
   /**
@@ -12,9 +14,13 @@ export class Composer {
    * @param {(text: string, internal: boolean) => void} options.onSubmit
    * @param {() => void} [options.onTyping]  the agent typed in reply mode
    * @param {boolean} [options.notesOnly]  a supervisor whispering: internal notes only
+   * @param {string} [options.idPrefix]  keeps element ids apart when a page has two composers
+   * @param {object} [options.labels]  {reply, note, whisper, sendNote}: the words of the tabs and button
    */
-  constructor({ desk, onSubmit, onTyping, notesOnly = false }) {
+  constructor({ desk, onSubmit, onTyping, notesOnly = false, idPrefix = "", labels = conversationLabels }) {
     this.desk = desk;
+    this.idPrefix = idPrefix;
+    this.labels = labels;
     this.onSubmit = onSubmit;
     this.onTyping = onTyping || (() => {});
     this.notesOnly = notesOnly;
@@ -26,18 +32,18 @@ export class Composer {
 
   build() {
     this.text = h("textarea", {
-      id: "composer-text", rows: 3, "aria-label": "Message", role: "combobox", "aria-autocomplete": "list",
-      "aria-controls": "canned-suggestions", "aria-expanded": "false",
+      id: this.id("composer-text"), rows: 3, "aria-label": "Message", role: "combobox", "aria-autocomplete": "list",
+      "aria-controls": this.id("canned-suggestions"), "aria-expanded": "false",
       onkeydown: (event) => this.onKeyDown(event), oninput: () => this.onInput(),
     });
-    this.list = h("ul", { id: "canned-suggestions", class: "canned-suggestions", role: "listbox", hidden: true,
+    this.list = h("ul", { id: this.id("canned-suggestions"), class: "canned-suggestions", role: "listbox", hidden: true,
       "aria-label": "Canned responses" });
-    this.replyTab = h("button", { type: "button", id: "composer-reply", onclick: () => this.setMode("reply"),
-      hidden: this.notesOnly }, "Reply");
-    this.noteTab = h("button", { type: "button", id: "composer-note", onclick: () => this.setMode("note") },
-      this.notesOnly ? "Whisper to the agent" : "Internal note");
-    this.send = h("button", { type: "submit", id: "send", class: "primary" }, "Send");
-    const form = h("form", { id: "composer", class: "composer", onsubmit: (event) => this.submit(event) },
+    this.replyTab = h("button", { type: "button", id: this.id("composer-reply"), onclick: () => this.setMode("reply"),
+      hidden: this.notesOnly }, this.labels.reply);
+    this.noteTab = h("button", { type: "button", id: this.id("composer-note"), onclick: () => this.setMode("note") },
+      this.notesOnly ? this.labels.whisper : this.labels.note);
+    this.send = h("button", { type: "submit", id: this.id("send"), class: "primary" }, "Send");
+    const form = h("form", { id: this.id("composer"), class: "composer", onsubmit: (event) => this.submit(event) },
       h("div", { class: "composer-tabs", role: "group", "aria-label": "Message kind" }, this.replyTab, this.noteTab),
       this.list, this.text,
       h("div", { class: "composer-actions" },
@@ -46,15 +52,19 @@ export class Composer {
     return form;
   }
 
+  id(name) {
+    return this.idPrefix + name;
+  }
+
   setMode(mode) {
     this.mode = this.notesOnly ? "note" : mode;
     this.replyTab.setAttribute("aria-pressed", String(this.mode === "reply"));
     this.noteTab.setAttribute("aria-pressed", String(this.mode === "note"));
     this.element.classList.toggle("note-mode", this.mode === "note");
     this.text.placeholder = this.mode === "note"
-      ? "Internal note — only staff see this"
+      ? `${this.labels.note} — only staff see this`
       : "Reply to the customer… type / for canned responses";
-    this.send.textContent = this.mode === "note" ? "Add note" : "Send";
+    this.send.textContent = this.mode === "note" ? this.labels.sendNote : "Send";
   }
 
   focus(mode) {
@@ -126,7 +136,7 @@ export class Composer {
     this.list.hidden = this.suggestions.length === 0;
     this.text.setAttribute("aria-expanded", String(!this.list.hidden));
     this.suggestions.forEach((canned, index) => {
-      const id = `canned-option-${index}`;
+      const id = this.id(`canned-option-${index}`);
       this.list.append(h("li", {
         id, role: "option", "aria-selected": String(index === this.active), class: "canned-option",
         dataset: { shortcut: shortcutOf(canned) },
@@ -138,7 +148,7 @@ export class Composer {
       h("span", { class: "canned-preview" }, canned.text)));
     });
     if (this.list.hidden) this.text.removeAttribute("aria-activedescendant");
-    else this.text.setAttribute("aria-activedescendant", `canned-option-${this.active}`);
+    else this.text.setAttribute("aria-activedescendant", this.id(`canned-option-${this.active}`));
   }
 
   insert(canned) {

@@ -3,9 +3,11 @@
 // as a live event (or twice around a reconnect) is shown once. Sends go through the outbox,
 // so they survive a dying node and are never doubled.
 
-import { clear, formatTime, h } from "../lib/dom.js";
+import { clear, h } from "../lib/dom.js";
 import { randomId } from "../lib/ids.js";
 import { Composer } from "./composer.js";
+import { openNewTicketDialog } from "./new-ticket.js";
+import { authorName, entryItem, pendingItem, unconfirmedSends } from "./thread.js";
 
 const messagePageLimit = 500;
 const typingIntervalMs = 3000;
@@ -15,7 +17,7 @@ export class ConversationView {
    * @param {object} options
    * @param {"agent"|"listen"|"whisper"} [options.mode]  listen is read-only; whisper posts notes only
    */
-  constructor({ desk, api, outbox, notify, element, profile, mode = "agent", onAction }) {
+  constructor({ desk, api, outbox, notify, element, profile, mode = "agent", onAction, onOpenTicket }) {
     this.desk = desk;
     this.api = api;
     this.outbox = outbox;
@@ -24,6 +26,7 @@ export class ConversationView {
     this.profile = profile;
     this.mode = mode;
     this.onAction = onAction || (() => {});
+    this.onOpenTicket = onOpenTicket || ((id) => location.assign(`../console/#t=${encodeURIComponent(id)}`));
     this.id = null;
     this.messages = new Map();
     this.lastTypingAt = 0;
@@ -34,6 +37,7 @@ export class ConversationView {
       if (conversation.customerReadSeq !== previous?.customerReadSeq) this.renderMessages();
     });
     desk.on("agent", () => this.id && this.renderHeader());
+    desk.on("ticket", ({ ticket }) => ticket.conversationID === this.id && this.renderHeader());
     desk.on("conversation.typing", (event) => this.onTyping(event));
     desk.on("customer", (customer) => {
       if (customer.id !== this.conversation?.customerID) return;
@@ -66,14 +70,9 @@ export class ConversationView {
   }
 
   async loadMessages(opening) {
-    let after = 0;
-    for (;;) {
-      const page = await this.api.get(`/v1/conversations/${encodeURIComponent(opening)}/messages?after=${after}&limit=${messagePageLimit}`);
-      if (this.id !== opening) return;
-      for (const message of page.items) this.messages.set(message.id, message);
-      if (page.items.length < messagePageLimit) break;
-      after = page.items[page.items.length - 1].seq;
-    }
+    const messages = await this.api.getAfterSeq(`/v1/conversations/${encodeURIComponent(opening)}/messages`, 0, messagePageLimit);
+    if (this.id !== opening) return;
+    for (const message of messages) this.messages.set(message.id, message);
     this.renderMessages();
     this.markRead();
   }
@@ -149,8 +148,18 @@ export class ConversationView {
           h("span", { class: `pill ${conversation.priority}` }, conversation.priority), " ",
           `${conversation.channel}`, conversation.queue ? ` · ${this.desk.queueName(conversation.queue)}` : "",
           " · assigned to ", h("span", { id: "conversation-assignee" }, assignee),
-          conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : "")),
+          conversation.tags?.length ? ` · ${conversation.tags.join(", ")}` : ""),
+        this.linkedTickets()),
       this.mode === "agent" ? this.actions(conversation) : "");
+  }
+
+  /** Tickets opened from this conversation, each a button that opens it. */
+  linkedTickets() {
+    const tickets = this.desk.ticketsOf(this.id);
+    if (tickets.length === 0) return null;
+    return h("span", { class: "conversation-tickets", id: "conversation-tickets" }, "Tickets: ",
+      tickets.map((ticket) => h("button", { type: "button", class: "link", dataset: { ticketId: ticket.id },
+        onclick: () => this.onOpenTicket(ticket.id) }, `${ticket.subject} (${ticket.status})`)));
   }
 
   actions(conversation) {
@@ -170,6 +179,9 @@ export class ConversationView {
     }
     if (conversation.status === "open") {
       buttons.push(h("button", { type: "button", id: "snooze", onclick: () => this.setStatus("pending"), title: "Waiting on the customer" }, "Pending"));
+    }
+    if (this.mayCreateTicket(conversation)) {
+      buttons.push(h("button", { type: "button", id: "create-ticket", onclick: () => this.createTicket(), title: "Create a ticket (c)" }, "Create ticket"));
     }
     buttons.push(this.prioritySelect(conversation));
     return h("div", { class: "conversation-actions" }, buttons);
@@ -192,54 +204,17 @@ export class ConversationView {
     const readSeq = this.conversation?.customerReadSeq || 0;
     const seenSeq = Math.max(0, ...ordered.filter((m) => m.author.type !== "customer" && !m.internal && m.seq <= readSeq).map((m) => m.seq));
     for (const message of ordered) this.log.append(this.messageItem(message, message.seq === seenSeq));
-    for (const item of this.unconfirmedSends(ordered)) this.log.append(this.pendingItem(item));
+    const unconfirmed = unconfirmedSends(this.outbox, (item) => item.meta.conversationId === this.id, ordered, this.desk.me.id);
+    for (const item of unconfirmed) this.log.append(pendingItem(item, this.outbox, "Internal note"));
     if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
   }
 
   messageItem(message, seen) {
-    const kind = message.internal ? "internal" : message.author.type;
-    return h("li", { class: `message message--${kind}`, dataset: { messageId: message.id, seq: message.seq } },
-      h("div", { class: "message-author" },
-        message.internal ? "Internal note · " : "", this.authorName(message.author),
-        h("time", { datetime: new Date(message.createdAt).toISOString() }, formatTime(message.createdAt))),
-      h("div", { class: "message-text" }, message.text),
-      (message.attachments || []).map((attachment) =>
-        h("a", { class: "attachment", href: attachment.url, target: "_blank", rel: "noopener" }, attachment.name)),
-      seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null);
-  }
-
-  authorName(author) {
-    if (author.type === "customer") return this.desk.customerName(author.id);
-    if (author.type === "agent") return author.id === this.desk.me.id ? "You" : this.desk.agentName(author.id);
-    if (author.type === "bot") return `Bot (${author.id})`;
-    return "System";
-  }
-
-  /**
-   * Queued sends for this conversation that no shown message stands for yet. The live event
-   * of a send can arrive before its HTTP answer; then a message by me with the same text is
-   * taken to be it, so it never shows twice.
-   */
-  unconfirmedSends(ordered) {
-    const claimed = new Set();
-    return this.outbox.pending((item) => item.meta.conversationId === this.id).filter((item) => {
-      const match = ordered.find((message) => !claimed.has(message.id) && message.author.id === this.desk.me.id
-        && message.text === item.body.text && Boolean(message.internal) === Boolean(item.body.internal)
-        && message.createdAt >= item.queuedAt - 60000);
-      if (match) claimed.add(match.id);
-      return !match;
+    return entryItem(message, {
+      author: authorName(this.desk, message.author), internalLabel: "Internal note",
+      dataset: { messageId: message.id, seq: message.seq },
+      footer: seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null,
     });
-  }
-
-  pendingItem(item) {
-    const failed = item.state === "failed";
-    return h("li", { class: `message message--pending${item.body.internal ? " message--internal" : ""}`, dataset: { pendingKey: item.key } },
-      h("div", { class: "message-author" }, item.body.internal ? "Internal note · You" : "You"),
-      h("div", { class: "message-text" }, item.body.text),
-      h("div", { class: "message-state", role: failed ? "alert" : null },
-        failed ? `Not sent: ${item.error}` : item.attempts > 1 ? "Sending… (retrying)" : "Sending…",
-        failed ? h("button", { type: "button", onclick: () => this.outbox.retry(item.key) }, "Retry") : null,
-        failed ? h("button", { type: "button", onclick: () => this.outbox.discard(item.key) }, "Discard") : null));
   }
 
   send(text, internal) {
@@ -259,6 +234,24 @@ export class ConversationView {
     this.lastTypingAt = now;
     this.api.post(`/v1/conversations/${encodeURIComponent(this.id)}/typing`, {}).catch(() => {
       // A lost typing signal is harmless; the next keystrokes send another.
+    });
+  }
+
+  /** Agents open tickets from the conversations they may change (unassigned or theirs). */
+  mayCreateTicket(conversation) {
+    const me = this.desk.me;
+    return me.role !== "agent" || !conversation.assigneeID || conversation.assigneeID === me.id;
+  }
+
+  createTicket() {
+    const conversation = this.conversation;
+    if (!conversation || this.mode !== "agent" || !this.mayCreateTicket(conversation)) return;
+    openNewTicketDialog({
+      desk: this.desk, api: this.api, conversation,
+      onCreated: (ticket) => {
+        this.notify.info(`Ticket created: ${ticket.subject}`);
+        this.onOpenTicket(ticket.id);
+      },
     });
   }
 

@@ -1,5 +1,5 @@
-// What the console knows of the service desk: conversations, customers, staff and canned
-// responses, kept current by the live events. Views subscribe to changes instead of polling,
+// What the console knows of the service desk: conversations, tickets, customers, staff, canned
+// responses and SLA policies, kept current by the live events. Views subscribe to changes instead of polling,
 // so nothing waits for a refresh.
 
 export class Desk {
@@ -11,6 +11,8 @@ export class Desk {
     this.teams = new Map();
     this.canned = new Map();
     this.queues = new Map();
+    this.tickets = new Map();
+    this.slaPolicies = new Map();
     /** Conversation id → time of its newest message seen (messages do not touch updatedAt). */
     this.lastActivity = new Map();
     /** Conversations with customer messages the agent has not opened since. */
@@ -40,13 +42,36 @@ export class Desk {
   }
 
   /**
-   * Conversation listings name only the customer id; this fetches the customers not known yet
-   * (a few at a time), so lists show names rather than ids.
+   * A ticket as this person may see it: an agent loses sight of a ticket handed to someone
+   * outside their teams (its last event still reaches them), so it leaves their lists.
+   */
+  putTicket(ticket) {
+    const previous = this.tickets.get(ticket.id);
+    const visible = this.canSeeTicket(ticket);
+    if (visible) this.tickets.set(ticket.id, ticket);
+    else this.tickets.delete(ticket.id);
+    this.emit("ticket", { ticket, previous, visible });
+  }
+
+  canSeeTicket(ticket) {
+    if (this.me.role !== "agent" || !ticket.assigneeID || ticket.assigneeID === this.me.id) return true;
+    return Boolean(ticket.teamID && (this.me.teamIDs || []).includes(ticket.teamID));
+  }
+
+  /** Tickets opened from a conversation, among those known. */
+  ticketsOf(conversationId) {
+    return [...this.tickets.values()].filter((ticket) => ticket.conversationID === conversationId);
+  }
+
+  /**
+   * Conversation and ticket listings name only the customer id; this fetches the customers not
+   * known yet (a few at a time), so lists show names rather than ids.
    */
   async fetchMissingCustomers(api) {
     this.customersRequested ||= new Set();
-    const missing = [...this.conversations.values()].map((conversation) => conversation.customerID)
-      .filter((id) => id && !this.customers.has(id) && !this.customersRequested.has(id));
+    const ids = [...this.conversations.values()].map((conversation) => conversation.customerID)
+      .concat([...this.tickets.values()].map((ticket) => ticket.requesterID));
+    const missing = ids.filter((id) => id && !this.customers.has(id) && !this.customersRequested.has(id));
     const unique = [...new Set(missing)];
     unique.forEach((id) => this.customersRequested.add(id));
     for (let start = 0; start < unique.length; start += 8) {
@@ -91,7 +116,18 @@ export class Desk {
       this.putConversation(data);
       return this.emit(event.type, event);
     }
+    // Ticket events carry the ticket after the change; SLA alerts carry it inside the alert.
+    if (event.type.startsWith("ticket.")) {
+      this.putTicket(data.ticket || data);
+      return this.emit(event.type, event);
+    }
     switch (event.type) {
+      case "ticket_comment.created":
+        return this.emit("ticketComment", data);
+      case "sla_policy.created":
+      case "sla_policy.updated":
+        this.slaPolicies.set(data.id, data);
+        return this.emit("slaPolicy", data);
       case "message.created":
         return this.noteMessage(data, openConversationId);
       case "customer.created":

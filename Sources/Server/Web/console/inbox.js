@@ -2,44 +2,26 @@
 // newest activity first. Filtering happens both on the server (the first load) and here (every
 // live change), so a conversation appears, moves or leaves the list the moment it changes.
 
-import { clear, formatTime, h } from "../lib/dom.js";
+import { formatTime, h } from "../lib/dom.js";
+import { LiveList } from "./list.js";
 
 const listLimit = 100;
 
-export class Inbox {
+export class Inbox extends LiveList {
   constructor({ desk, api, onOpen }) {
-    this.desk = desk;
-    this.api = api;
-    this.onOpen = onOpen;
-    this.list = document.getElementById("inbox-list");
+    super({
+      desk, api, onOpen,
+      list: document.getElementById("inbox-list"),
+      viewButtons: [...document.querySelectorAll("#conversation-nav .inbox-views [data-view]")],
+      viewKey: "view", idKey: "conversationId",
+      filter: { view: "mine", status: "open", queue: "" },
+    });
     this.statusSelect = document.getElementById("filter-status");
     this.queueSelect = document.getElementById("filter-queue");
-    this.viewButtons = [...document.querySelectorAll(".inbox-views [data-view]")];
-    this.filter = { view: "mine", status: "open", queue: "" };
-    this.selectedId = null;
-    this.renderQueued = false;
     this.knownQueues = new Set();
-    this.bind();
-  }
-
-  bind() {
-    for (const button of this.viewButtons) {
-      button.addEventListener("click", () => this.setView(button.dataset.view));
-    }
     this.statusSelect.addEventListener("change", () => this.setFilter({ status: this.statusSelect.value }));
     this.queueSelect.addEventListener("change", () => this.setFilter({ queue: this.queueSelect.value }));
     for (const type of ["conversation", "message", "unread", "customer"]) this.desk.on(type, () => this.scheduleRender());
-  }
-
-  setView(view) {
-    for (const button of this.viewButtons) button.setAttribute("aria-pressed", String(button.dataset.view === view));
-    return this.setFilter({ view });
-  }
-
-  async setFilter(change) {
-    Object.assign(this.filter, change);
-    this.render();
-    await this.load();
   }
 
   query() {
@@ -74,30 +56,9 @@ export class Inbox {
       .sort((a, b) => this.desk.activity(b) - this.desk.activity(a));
   }
 
-  scheduleRender() {
-    if (this.renderQueued) return;
-    this.renderQueued = true;
-    requestAnimationFrame(() => {
-      this.renderQueued = false;
-      this.render();
-    });
-  }
-
-  render() {
-    const conversations = this.visible();
-    // Live updates rebuild the list; keyboard focus stays on the conversation it was on.
-    const focused = document.activeElement && document.activeElement.closest("[data-conversation-id]");
-    const focusedId = focused && this.list.contains(focused) ? focused.dataset.conversationId : null;
-    clear(this.list);
-    if (conversations.length === 0) this.list.append(h("li", { class: "empty" }, "Nothing here right now."));
-    for (const conversation of conversations) this.list.append(this.item(conversation));
-    if (focusedId) this.buttonFor(focusedId)?.focus();
+  rendered() {
     this.renderCounts();
     this.renderQueues();
-  }
-
-  buttonFor(id) {
-    return this.list.querySelector(`[data-conversation-id="${CSS.escape(id)}"] button`);
   }
 
   item(conversation) {
@@ -147,21 +108,5 @@ export class Inbox {
     for (const id of [...this.knownQueues].sort()) {
       if (!present.has(id)) this.queueSelect.append(h("option", { value: id }, this.desk.queueName(id)));
     }
-  }
-
-  open(id) {
-    this.selectedId = id;
-    this.render();
-    this.onOpen(id);
-  }
-
-  /** j/k: the next or previous conversation in the list as shown. */
-  step(delta) {
-    const ids = this.visible().map((conversation) => conversation.id);
-    if (ids.length === 0) return;
-    const index = ids.indexOf(this.selectedId);
-    const next = index < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, index + delta));
-    this.open(ids[next]);
-    this.buttonFor(ids[next])?.scrollIntoView({ block: "nearest" });
   }
 }

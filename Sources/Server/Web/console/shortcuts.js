@@ -2,12 +2,15 @@
 // field, so typing a reply never triggers them.
 
 export const shortcutList = [
-  ["j / k", "Next / previous conversation"],
-  ["r", "Reply"],
-  ["n", "Internal note"],
+  ["g", "Switch conversations ⇄ tickets"],
+  ["j / k", "Next / previous conversation or ticket"],
+  ["r", "Reply (to a ticket: public reply)"],
+  ["n", "Internal note (on a ticket: internal comment)"],
   ["a", "Assign to me"],
-  ["e", "Resolve"],
+  ["e", "Resolve the conversation / solve the ticket"],
   ["t", "Transfer"],
+  ["c", "Create a ticket from the conversation"],
+  ["/", "Search the tickets"],
   ["y / d", "Accept / decline the oldest offer"],
   ["1 / 2 / 3", "Mine / Unassigned / All"],
   ["s", "Switch online ⇄ away"],

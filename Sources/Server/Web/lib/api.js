@@ -70,6 +70,21 @@ export class Api {
     return items;
   }
 
+  /**
+   * Reads every item after `after` of a listing that pages by sequence number (`after=<seq>`:
+   * messages, ticket comments, ticket history).
+   */
+  async getAfterSeq(path, after = 0, limit = 500) {
+    const items = [];
+    const separator = path.includes("?") ? "&" : "?";
+    for (;;) {
+      const page = await this.get(`${path}${separator}after=${after}&limit=${limit}`);
+      items.push(...page.items);
+      if (page.items.length < limit) return items;
+      after = page.items[page.items.length - 1].seq;
+    }
+  }
+
   async withRetries(attempt) {
     for (let tries = 1; ; tries += 1) {
       try {

@@ -200,8 +200,15 @@ export class LiveEvents {
   }
 }
 
-/** What makes one event distinct among the events of a single command. */
+/**
+ * What makes one event distinct among the events of a single command. Ticket comments have no
+ * id of their own (a merge writes one on each ticket), and SLA alerts name the ticket and the
+ * metric (a late reply can record two breaches at once).
+ */
 function eventKey(event) {
-  const id = event.data && (event.data.id || event.data.conversationId || "");
+  const data = event.data || {};
+  let id = data.id || data.conversationId || "";
+  if (!id && data.ticketID) id = `${data.ticketID}#${data.seq}`;
+  if (!id && data.ticket) id = `${data.ticket.id}#${data.kind}#${data.metric || ""}`;
   return `${event.type}|${event.conversationId || ""}|${id}`;
 }

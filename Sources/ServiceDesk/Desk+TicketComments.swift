@@ -21,7 +21,10 @@ extension Desk {
         try appendHistory(&ticket, before: current, action: "commented", extra: [added], context, &changeset)
         changeset.tickets.append(ticket)
         changeset.emit(.ticketCommentCreated, .ticketComment(comment))
-        if ticket.status != current.status || ticket.firstRespondedAt != current.firstRespondedAt {
+        // Viewers show the SLA clocks: a comment that starts or stops one is an update too.
+        if ticket.status != current.status || ticket.firstRespondedAt != current.firstRespondedAt
+            || ticket.sla != current.sla
+        {
             changeset.emit(.ticketUpdated, .ticket(ticket))
         }
         emitLateBreaches(lateBreaches, of: ticket, &changeset)

@@ -197,6 +197,25 @@ extension Timestamp {
         #expect(harness.ticket().sla.nextResponse == nil && harness.ticket().sla.breached.isEmpty)
     }
 
+    /// Consoles show the clocks from `ticket.updated` events: a comment that starts or stops a
+    /// clock without changing the status must still send one.
+    @Test func aCommentThatMovesAClockUpdatesTheTicketForViewers() throws {
+        var harness = Harness.withSLA()
+        harness.at(Instant.at("2026-03-02T09:00:00+01:00"))
+        harness.openTicket()
+        harness.at(Instant.at("2026-03-02T09:10:00+01:00"))
+        harness.ok(Harness.supervisor, Harness.comment("Looking into it"))
+        harness.at(Instant.at("2026-03-02T16:30:00+01:00"))
+        let started = harness.run(Harness.customer, Harness.comment("Any news?"))
+        #expect(started.events.map(\.type) == [.ticketCommentCreated, .ticketUpdated])
+        harness.at(Instant.at("2026-03-02T16:45:00+01:00"))
+        let unchanged = harness.run(Harness.customer, Harness.comment("Hello?"))
+        #expect(unchanged.events.map(\.type) == [.ticketCommentCreated], "the clock already ran")
+        harness.at(Instant.at("2026-03-03T09:05:00+01:00"))
+        let stopped = harness.run(Harness.supervisor, Harness.comment("Fixed"))
+        #expect(stopped.events.map(\.type).contains(.ticketUpdated))
+    }
+
     @Test func theAssigneeIsRemindedWhileTheTicketWaitsOnThem() throws {
         var harness = Harness.withSLA { $0.calendarID = nil; $0.targets = [:]; $0.reminderMinutes = 60 }
         let start = Instant.at("2026-05-04T08:00:00Z")

@@ -89,7 +89,8 @@ extension ReplicaCore {
             guard !entry.data.isEmpty else { return [] }
             switch try? Envelope.decodeCommand(entry.data) {
             case .application(let command)?:
-                return machine.apply(command, index: entry.index, changes: &changes)
+                return machine.apply(
+                    command, index: entry.index, answerWanted: waiters[entry.index]?.term == entry.term, changes: &changes)
             case .announce(let node, let addresses)?:
                 // Decided from the directory alone (which applies conf changes entry by entry),
                 // never from RaftCore's membership, which changes only between Readys.

@@ -10,8 +10,10 @@ import Storage
 public protocol ReplicatedStateMachine: AnyObject {
     /// Applies the committed command `data` at `index` and returns the answer for its proposer.
     /// The state changes go into `changes`, which the replica writes atomically with the
-    /// applied index.
-    func apply(_ data: [UInt8], index: LogIndex, changes: inout WriteBatch) -> [UInt8]
+    /// applied index. `answerWanted` is false when nobody on this node waits for the answer
+    /// (a follower applying the leader's entries): the machine may then skip building it, and
+    /// must change its state exactly as it would otherwise.
+    func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> [UInt8]
     /// Loads the whole state from the `state` column family, applied up to `appliedIndex`: after
     /// a restart, and after a snapshot replaced the column family. Snapshots are that column
     /// family (see `StateSnapshot`), so everything the machine keeps must be in it, under keys

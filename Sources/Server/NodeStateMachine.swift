@@ -32,10 +32,10 @@ final class NodeStateMachine: ReplicatedStateMachine {
         [part.rawValue] + body
     }
 
-    func apply(_ data: [UInt8], index: LogIndex, changes: inout WriteBatch) -> [UInt8] {
+    func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> [UInt8] {
         switch data.first.flatMap(Part.init(rawValue:)) {
         case .registers?:
-            return registers.apply(Array(data.dropFirst()), index: index, changes: &changes)
+            return registers.apply(Array(data.dropFirst()), index: index, answerWanted: answerWanted, changes: &changes)
         case .desk?:
             let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
             write(outcome.changes, into: &changes)
@@ -48,7 +48,8 @@ final class NodeStateMachine: ReplicatedStateMachine {
                 }
             }
             events.publish(outcome.events.map { ($0, desk.audience(of: $0)) }, seq: index)
-            return DeskReply(outcome).encoded()
+            // Only the node whose client waits encodes the answer; followers skip it.
+            return answerWanted ? DeskReply(outcome).encoded() : []
         case nil:
             // Every node answers an unknown part the same way, so state stays identical.
             return []

@@ -28,12 +28,16 @@ def post(number):
                  "Idempotency-Key": text.replace(" ", "-")})
     sent[text] = time.monotonic()
     with urllib.request.urlopen(request, timeout=10) as reply:
-        reply.read()
+        return json.loads(reply.read())
 
 
 async def main():
     latencies = []
-    ws_url = subscribe_url.replace("http://", "ws://") + "/v1/events?after=" + str(2**63)
+    # Live events only: subscribe after the log position of a first message (its `index`);
+    # the node replays nothing older, and later events arrive once it applies them.
+    position = post(-1)["index"]
+    sent.clear()
+    ws_url = subscribe_url.replace("http://", "ws://") + "/v1/events?after=" + str(position)
     async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None) as socket:
         loop = asyncio.get_running_loop()
         pool = ThreadPoolExecutor(writers)

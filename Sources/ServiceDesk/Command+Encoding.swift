@@ -41,6 +41,31 @@ enum DeskJSON {
     }
 }
 
+/// The coders of the write path. New bytes are binary (`BinaryCoding`): commands, records and
+/// replies go through every node's apply, where JSON text cost most of the CPU. Decoding also
+/// accepts JSON, the form earlier builds wrote, told apart by the first byte.
+enum DeskCoding {
+    static func encode<Value: Encodable>(_ value: Value) -> [UInt8] {
+        do {
+            return try BinaryCoding.encode(value)
+        } catch {
+            // Encodable conformances here only throw on programming errors.
+            preconditionFailure("binary encoding of \(Value.self) failed: \(error)")
+        }
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws(DeskDecodingError) -> Value {
+        guard bytes.first == BinaryCoding.marker else { return try DeskJSON.decode(type, from: bytes) }
+        do {
+            return try BinaryCoding.decode(type, from: bytes)
+        } catch let error as DeskDecodingError {
+            throw error
+        } catch {
+            throw .malformed(String(describing: error))
+        }
+    }
+}
+
 extension Command: Codable {
     /// The command format this build writes. Decoding accepts every version listed in
     /// ``decodableVersions``; samples of each are kept in the tests.
@@ -52,12 +77,12 @@ extension Command: Codable {
         case version = "v", time, actor, idempotencyKey, type, body
     }
 
-    /// Encodes the command as versioned JSON with sorted keys.
-    public func encoded() -> [UInt8] { DeskJSON.encode(self) }
+    /// Encodes the command in the binary form (`DeskCoding`), fields sorted.
+    public func encoded() -> [UInt8] { DeskCoding.encode(self) }
 
     /// Decodes a command, rejecting unknown versions and unknown command types.
     public static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> Command {
-        try DeskJSON.decode(Command.self, from: bytes)
+        try DeskCoding.decode(Command.self, from: bytes)
     }
 
     public init(from decoder: any Decoder) throws {

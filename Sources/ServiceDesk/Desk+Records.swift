@@ -67,10 +67,10 @@ enum StoredRecord: Sendable, Hashable {
 
     static let encodingVersion = 1
 
-    func encoded() -> [UInt8] { DeskJSON.encode(self) }
+    func encoded() -> [UInt8] { DeskCoding.encode(self) }
 
     static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
-        try DeskJSON.decode(StoredRecord.self, from: bytes)
+        try DeskCoding.decode(StoredRecord.self, from: bytes)
     }
 
     /// The key the record is stored under.

@@ -1,8 +1,8 @@
 /// The answer to a proposer in its encoded form: what the state machine returns through Raft
 /// to the node that proposed the command.
 ///
-/// Encodes as `{"v":1,"result":…}` or `{"v":1,"error":{"code":…,"message":…}}`, plus
-/// `"replayed":true` for an idempotent retry.
+/// Holds `v` (1), then `result` or `error` (`code`, `message`), plus `replayed` (true) for an
+/// idempotent retry; in the binary form of `DeskCoding` (JSON from earlier builds decodes too).
 public struct DeskReply: Sendable, Hashable, Codable {
     /// The reply format this build writes.
     public static let encodingVersion = 1
@@ -24,12 +24,12 @@ public struct DeskReply: Sendable, Hashable, Codable {
         case version = "v", result, error, replayed
     }
 
-    /// Encodes the reply as versioned JSON.
-    public func encoded() -> [UInt8] { DeskJSON.encode(self) }
+    /// Encodes the reply (`DeskCoding`).
+    public func encoded() -> [UInt8] { DeskCoding.encode(self) }
 
     /// Decodes a reply, rejecting unknown versions.
     public static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> DeskReply {
-        try DeskJSON.decode(DeskReply.self, from: bytes)
+        try DeskCoding.decode(DeskReply.self, from: bytes)
     }
 
     public init(from decoder: any Decoder) throws {

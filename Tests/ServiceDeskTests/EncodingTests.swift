@@ -91,16 +91,21 @@ import Testing
             DeskReply(result: .failure(CommandError(.notFound, "conversation v")), replayed: false),
             DeskReply(result: .success(.cannedResponseDeleted(id: "r")), replayed: false),
         ]
-        for reply in replies { #expect(try DeskReply.decode(reply.encoded()) == reply) }
-        let error = String(decoding: replies[1].encoded(), as: UTF8.self)
+        for reply in replies {
+            #expect(try DeskReply.decode(reply.encoded()) == reply)
+            #expect(try DeskReply.decode(DeskJSON.encode(reply)) == reply, "replies of earlier builds were JSON")
+        }
+        let error = String(decoding: DeskJSON.encode(replies[1]), as: UTF8.self)
         #expect(error == #"{"error":{"code":"notFound","message":"conversation v"},"v":1}"#)
     }
 
     @Test func recordsCarryTheirVersion() throws {
         let desk = Harness.populated().desk
         let team = try #require(desk.records().first { String(decoding: $0.key, as: UTF8.self) == "sd/team/t1" })
-        let text = String(decoding: team.value, as: UTF8.self)
+        #expect(team.value.first == BinaryCoding.marker)
+        let text = String(decoding: DeskJSON.encode(try StoredRecord.decode(team.value)), as: UTF8.self)
         #expect(text.hasPrefix(#"{"type":"team","v":1,"value":{"#))
+        #expect(try Desk(records: [(key: team.key, value: Array(text.utf8))]).records().map(\.value) == [team.value], "JSON records still load")
         let future = Array(text.replacingOccurrences(of: #""v":1"#, with: #""v":7"#).utf8)
         #expect(throws: DeskDecodingError.unsupportedVersion(7)) { try Desk(records: [(key: team.key, value: future)]) }
     }

@@ -103,7 +103,7 @@ import Testing
         #expect(try Desk(snapshot: harness.desk.snapshotData()).snapshotData() == harness.desk.snapshotData())
         #expect(restored.ticketTimers == harness.desk.ticketTimers)
         let ticket = try #require(records.first { String(decoding: $0.key, as: UTF8.self) == "sd/ticket/k1" })
-        #expect(String(decoding: ticket.value, as: UTF8.self).hasPrefix(#"{"type":"ticket","v":1,"value":{"#))
+        #expect(String(decoding: DeskJSON.encode(try StoredRecord.decode(ticket.value)), as: UTF8.self).hasPrefix(#"{"type":"ticket","v":1,"value":{"#))
     }
 
     @Test func brokenTicketRecordsAreRejected() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RaftCore
 import Replica
 import ServiceDesk
@@ -70,7 +71,9 @@ final class NodeStateMachine: ReplicatedStateMachine {
         events.reset(floor: appliedIndex)
         try registers.load(from: database, appliedIndex: appliedIndex)
         let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
-        desk = try Desk(records: stored.map { (key: $0.key, value: $0.value) })
+        desk = try Desk(
+            records: stored.map { (key: $0.key, value: $0.value) },
+            decodingWorkers: ProcessInfo.processInfo.activeProcessorCount)
         accessDirectory.replaceAll(with: desk.allStaffUsers())
         accessDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))

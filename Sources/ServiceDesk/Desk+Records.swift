@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Keys of the desk's records in the `state` column family. All start with ``prefix`` so the
 /// desk can share the column family; numbers are zero-padded so keys sort numerically.
 public enum RecordKey {
@@ -187,12 +189,48 @@ extension Desk {
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
     /// prefix are skipped, so the caller may pass a whole column family.
     public init(records: some Sequence<(key: [UInt8], value: [UInt8])>, limits: DeskLimits = .standard) throws(DeskDecodingError) {
+        var decoded: [StoredRecord] = []
+        for (key, value) in records where RecordKey.isDeskKey(key) {
+            decoded.append(try Self.decodeRecord(key: key, value: value))
+        }
+        try self.init(decoded: decoded, limits: limits)
+    }
+
+    /// Like `init(records:)`, decoding on `decodingWorkers` threads first: decoding is most of
+    /// a restart. The desk is the same: records are still taken in their stored order.
+    public init(records: [(key: [UInt8], value: [UInt8])], decodingWorkers: Int, limits: DeskLimits = .standard) throws(DeskDecodingError) {
+        let chunkCount = max(1, min(decodingWorkers, records.count / 1_000))
+        let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
+        let results = ChunkResults(count: chunkCount)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let range = (chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)
+            results.store(chunk, Result { () throws(DeskDecodingError) -> [StoredRecord] in
+                var decoded: [StoredRecord] = []
+                decoded.reserveCapacity(range.count)
+                for (key, value) in records[range] where RecordKey.isDeskKey(key) {
+                    decoded.append(try Self.decodeRecord(key: key, value: value))
+                }
+                return decoded
+            })
+        }
+        var decoded: [StoredRecord] = []
+        decoded.reserveCapacity(records.count)
+        for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
+        try self.init(decoded: decoded, limits: limits)
+    }
+
+    private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
+        let record = try StoredRecord.decode(value)
+        guard record.key == key else { throw .malformed("record stored under the wrong key") }
+        return record
+    }
+
+    private init(decoded: [StoredRecord], limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
         var auditEntries: [AuditEntry] = []
         var idempotencyEntries: [IdempotencyEntry] = []
-        for (key, value) in records where RecordKey.isDeskKey(key) {
-            let record = try StoredRecord.decode(value)
-            guard record.key == key else { throw .malformed("record stored under the wrong key") }
+        for record in decoded {
             switch record {
             case .customer(let customer): customers[customer.id] = customer
             case .conversation(let conversation): conversations[conversation.id] = conversation
@@ -289,5 +327,23 @@ private struct SnapshotReader {
         guard bytes.count - offset >= length else { throw .malformed("truncated snapshot") }
         defer { offset += length }
         return Array(bytes[offset..<offset + length])
+    }
+}
+
+/// One result slot per decoding worker. Each worker writes only its own slot, and the slots
+/// are read after `concurrentPerform` returned, so no two threads touch one slot.
+private struct ChunkResults: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Result<[StoredRecord], DeskDecodingError>>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: .success([]))
+    }
+
+    func store(_ chunk: Int, _ result: Result<[StoredRecord], DeskDecodingError>) { slots[chunk] = result }
+
+    func deallocate() {
+        slots.deinitialize()
+        slots.deallocate()
     }
 }

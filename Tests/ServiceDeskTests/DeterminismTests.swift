@@ -115,6 +115,30 @@ struct RecordStore {
         #expect(reloaded == desk)
     }
 
+    /// Restart decodes records on several threads; the desk must be the one a single thread
+    /// builds, and a damaged record anywhere must still be refused.
+    @Test func decodingOnSeveralThreadsLoadsTheSameDesk() throws {
+        var desk = Desk()
+        for number in 1...1_500 as ClosedRange<UInt64> {
+            let open = Command(
+                time: Timestamp(millisecondsSinceEpoch: 1_764_000_000_000 + Int64(number)), actor: .system,
+                idempotencyKey: "open-\(number)",
+                action: .createConversation(CreateConversation(
+                    id: "conversation-\(number)",
+                    customer: .external(channel: .web, externalID: "visitor-\(number)", newCustomerID: "customer-\(number)", name: "C"),
+                    channel: .web, subject: "Where is my order?", language: "en")))
+            guard case .success = desk.apply(open, index: number).result else { throw DeskDecodingError.malformed("refused") }
+        }
+        let records = desk.records()
+        #expect(records.count > 3_000, "several chunks of 1,000 records")
+        let parallel = try Desk(records: records, decodingWorkers: 4)
+        #expect(parallel == desk)
+        #expect(parallel.snapshotData() == desk.snapshotData())
+        var damaged = records
+        damaged[records.count - 10].value = Array(damaged[records.count - 10].value.dropLast())
+        #expect(throws: DeskDecodingError.self) { try Desk(records: damaged, decodingWorkers: 4) }
+    }
+
     @Test func restoredDeskBehavesIdentically() throws {
         var generator = CommandGenerator(seed: 5)
         var original = Desk(limits: smallLimits())

@@ -177,9 +177,14 @@ extension APIRoutes {
 
     private func ticketFilter(_ parameters: Parameters) throws -> TicketFilter {
         var filter = TicketFilter()
-        filter.status = try parameters.get("status").map { text in
+        // `status=new,open` lists tickets in any of the statuses.
+        for text in parameters.get("status")?.split(separator: ",").map(String.init) ?? [] {
             guard let value = TicketStatus(rawValue: text) else { throw APIError.badRequest("unknown status \(text)") }
-            return value
+            filter.statuses.insert(value)
+        }
+        if let search = parameters.get("q") {
+            guard search.utf8.count <= 200 else { throw APIError.badRequest("q is at most 200 bytes") }
+            filter.words = search.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
         }
         filter.priority = try parameters.get("priority").map { text in
             guard let value = Priority(rawValue: text) else { throw APIError.badRequest("unknown priority \(text)") }

@@ -1,18 +1,24 @@
 /// Which tickets a listing returns; `nil` fields do not filter.
 public struct TicketFilter: Sendable, Hashable {
-    public var status: TicketStatus?
+    /// Tickets in any of these statuses; empty: any status.
+    public var statuses: Set<TicketStatus>
     public var assignee: ConversationFilter.Assignee?
     public var teamID: String?
     public var requesterID: String?
     public var priority: Priority?
     /// `true`: tickets with at least one breached target; `false`: those with none.
     public var breached: Bool?
+    /// Words that must all appear (ignoring case) in the ticket's id, subject, description or
+    /// tags, or in its requester's name or email.
+    public var words: [String]
 
     public init(
         status: TicketStatus? = nil, assignee: ConversationFilter.Assignee? = nil, teamID: String? = nil,
-        requesterID: String? = nil, priority: Priority? = nil, breached: Bool? = nil
+        requesterID: String? = nil, priority: Priority? = nil, breached: Bool? = nil, statuses: Set<TicketStatus> = [],
+        search: String = ""
     ) {
-        self.status = status
+        self.statuses = statuses.union(status.map { [$0] } ?? [])
+        self.words = search.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
         self.assignee = assignee
         self.teamID = teamID
         self.requesterID = requesterID
@@ -20,8 +26,9 @@ public struct TicketFilter: Sendable, Hashable {
         self.breached = breached
     }
 
-    func matches(_ ticket: Ticket) -> Bool {
-        if let status, ticket.status != status { return false }
+    func matches(_ ticket: Ticket, requester: Customer?) -> Bool {
+        if !statuses.isEmpty, !statuses.contains(ticket.status) { return false }
+        if !words.isEmpty, !matchesWords(ticket, requester: requester) { return false }
         if let teamID, ticket.teamID != teamID { return false }
         if let requesterID, ticket.requesterID != requesterID { return false }
         if let priority, ticket.priority != priority { return false }
@@ -31,6 +38,12 @@ public struct TicketFilter: Sendable, Hashable {
         case .unassigned: return ticket.assigneeID == nil
         case .staff(let id): return ticket.assigneeID == id
         }
+    }
+
+    private func matchesWords(_ ticket: Ticket, requester: Customer?) -> Bool {
+        let fields = [ticket.id, ticket.subject, ticket.description, requester?.name ?? "", requester?.email ?? ""] + ticket.tags
+        let text = fields.joined(separator: " ").lowercased()
+        return words.allSatisfy { text.contains($0) }
     }
 }
 
@@ -46,7 +59,7 @@ extension Desk {
     ) -> Page<Ticket> {
         let position = cursor.flatMap(TicketCursor.init(encoded:))
         let sorted = tickets.values
-            .filter { filter.matches($0) && (position?.precedes($0) ?? true) && include($0) }
+            .filter { filter.matches($0, requester: customers[$0.requesterID]) && (position?.precedes($0) ?? true) && include($0) }
             .sorted { TicketCursor($0).precedes($1) }
         let size = pageSize(limit)
         let items = Array(sorted.prefix(size))

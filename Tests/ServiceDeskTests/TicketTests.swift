@@ -308,13 +308,14 @@ extension Harness {
         #expect(!teamAgent.canSee(hidden) && otherAgent.canSee(hidden) && requester.canSee(hidden))
     }
 
-    @Test func listingsFilterAndPage() {
+    @Test func listingsFilterAndPage() throws {
         var harness = Harness.populated()
         for number in 1...5 {
             harness.openTicket("k\(number)") { body in
                 body.priority = number.isMultiple(of: 2) ? .high : .low
                 body.assigneeID = number == 1 ? "a1" : nil
                 body.requesterID = number == 5 ? "c2" : "c1"
+                if number == 3 { body.subject = "Broken kettle" }
             }
         }
         let desk = harness.desk
@@ -324,6 +325,12 @@ extension Harness {
         #expect(desk.tickets(matching: TicketFilter(status: .new, assignee: .unassigned), limit: 10).items.count == 4)
         #expect(desk.tickets(matching: TicketFilter(requesterID: "c2"), limit: 10).items.map(\.id) == ["k5"])
         #expect(desk.tickets(matching: TicketFilter(breached: true), limit: 10).items.isEmpty)
+        #expect(desk.tickets(matching: TicketFilter(statuses: [.new, .open]), limit: 10).items.count == 5)
+        #expect(desk.tickets(matching: TicketFilter(statuses: [.solved]), limit: 10).items.isEmpty)
+        #expect(desk.tickets(matching: TicketFilter(search: "KETTLE  broken"), limit: 10).items.map(\.id) == ["k3"])
+        #expect(desk.tickets(matching: TicketFilter(search: "kettle toaster"), limit: 10).items.isEmpty, "every word must match")
+        let requesterName = try #require(desk.customer(id: "c2")?.name)
+        #expect(desk.tickets(matching: TicketFilter(search: requesterName.lowercased()), limit: 10).items.map(\.id).contains("k5"))
         let first = desk.tickets(matching: TicketFilter(), limit: 2)
         let second = desk.tickets(matching: TicketFilter(), limit: 2, after: first.nextCursor)
         #expect(first.items.map(\.id) == ["k5", "k4"] && second.items.map(\.id) == ["k3", "k2"])

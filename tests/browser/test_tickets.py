@@ -118,6 +118,19 @@ def test_agent_works_a_ticket_from_a_conversation_while_another_node_watches(clu
     click(sam, f'#ticket-list [data-ticket-id="{ticket["id"]}"] button', "the ticket in Sam's list")
     wait_for(sam, lambda d: d.find_element(By.ID, "ticket-subject").text == "Refund for a broken kettle", "Sam's ticket view")
 
+    # Sam searches the list: every word must match (subject, requester, tags...); the other
+    # ticket of this customer leaves the list, and comes back when the search is cleared.
+    subjects = lambda d: [item.find_element(By.CLASS_NAME, "ticket-subject").text
+                          for item in d.find_elements(By.CSS_SELECTOR, "#ticket-list [data-ticket-id]")]
+    wait_for(sam, lambda d: "Callback promised" in subjects(d), "both tickets in Sam's list")
+    search = sam.find_element(By.ID, "ticket-search")
+    search.send_keys("KETTLE v-ticket")
+    wait_for(sam, lambda d: subjects(d) == ["Refund for a broken kettle"], "only the kettle ticket after searching")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.BACKSPACE)
+    wait_for(sam, lambda d: "Callback promised" in subjects(d), "the list again after clearing the search")
+    search.send_keys(Keys.ESCAPE)
+
     # An internal comment (n), then a public reply (r).
     alex.find_element(By.ID, "ticket-comments").click()
     press(alex, "n")

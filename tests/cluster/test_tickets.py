@@ -192,3 +192,26 @@ def test_merges_updates_and_bad_requests(desk):
     assert "reminderMinutes" not in cleared
     assert [p["id"] for p in ok(call(node, "GET", "/v1/sla-policies", tokens["bo"]))["items"]] == [policy["id"]]
     assert ok(call(node, "GET", "/v1/business-calendars/berlin", tokens["bo"]))["id"] == "berlin"
+
+
+def test_listing_by_several_statuses_and_by_words(desk):
+    cluster, tokens = desk
+    first, second = cluster.nodes[1], cluster.nodes[2]
+    requester = open_conversation(cluster, first, "visitor-search")["customerID"]
+    kettle = create_ticket(cluster, first, requester, subject="Broken kettle", tags=["appliance"])
+    create_ticket(cluster, first, requester, subject="Invoice copy", assignee="alex")
+    toaster = create_ticket(cluster, first, requester, subject="Broken toaster")
+    ok(call(first, "PATCH", f"/v1/tickets/{toaster['id']}", cluster.token, {"status": "solved"}))
+
+    def listed(query):
+        return [t["subject"] for t in ok(call(second, "GET", "/v1/tickets?" + query, tokens["sam"]))["items"]]
+
+    assert sorted(listed("status=new,open")) == ["Broken kettle", "Invoice copy"]
+    assert listed("q=BROKEN%20kettle") == ["Broken kettle"]
+    assert sorted(listed("q=broken")) == ["Broken kettle", "Broken toaster"]
+    assert listed("q=broken&status=new,open,pending,onHold") == ["Broken kettle"]
+    assert listed("q=ada%20appliance") == ["Broken kettle"], "requester name and tags are searched"
+    assert listed("q=refrigerator") == []
+    assert call(second, "GET", "/v1/tickets?status=new,lost", tokens["sam"]).status_code == 400
+    assert call(second, "GET", "/v1/tickets?q=" + "x" * 201, tokens["sam"]).status_code == 400
+    assert kettle["status"] == "new"

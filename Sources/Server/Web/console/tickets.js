@@ -7,7 +7,9 @@ import { LiveList } from "./list.js";
 import { countdown, nearestDue, slaMetrics } from "./sla.js";
 
 const listLimit = 100;
-const refreshDelayMs = 300;
+const searchDelayMs = 300;
+/** The server takes search words up to 200 bytes; characters are at most 4 bytes. */
+const searchBytesMax = 50;
 /** "Active" is every status in which work remains. */
 export const activeStatuses = ["new", "open", "pending", "onHold"];
 export const statusLabels = { new: "new", open: "open", pending: "pending", onHold: "on hold", solved: "solved", closed: "closed" };
@@ -24,71 +26,61 @@ export class TicketList extends LiveList {
     this.statusSelect = document.getElementById("ticket-filter-status");
     this.prioritySelect = document.getElementById("ticket-filter-priority");
     this.searchInput = document.getElementById("ticket-search");
-    this.refreshTimers = new Map();
     this.statusSelect.addEventListener("change", () => this.setFilter({ status: this.statusSelect.value }));
     this.prioritySelect.addEventListener("change", () => this.setFilter({ priority: this.prioritySelect.value }));
-    // Searching narrows what is loaded already; it asks the server nothing.
+    // Typing narrows what is loaded at once; after a pause the server is asked too, so tickets
+    // beyond the loaded page are found.
     this.searchInput.addEventListener("input", () => {
       this.filter.search = this.searchInput.value.trim().toLowerCase();
       this.render();
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.filter.search && this.load().catch(() => {}), searchDelayMs);
     });
     this.searchInput.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.searchInput.blur();
       if (event.key === "Enter") this.step(0);
     });
+    // A comment that moves a response clock sends `ticket.updated` too, so events suffice.
     for (const type of ["ticket", "customer", "agent"]) desk.on(type, () => this.scheduleRender());
-    desk.on("ticketComment", (comment) => !comment.internal && this.refresh(comment.ticketID));
   }
 
-  queries() {
-    const statuses = this.filter.status === "active" ? activeStatuses : [this.filter.status];
-    return statuses.map((status) => {
-      const parameters = new URLSearchParams({ limit: String(listLimit) });
-      if (status) parameters.set("status", status);
-      if (this.filter.priority) parameters.set("priority", this.filter.priority);
-      if (this.filter.view === "mine") parameters.set("assignee", this.desk.me.id);
-      if (this.filter.view === "unassigned") parameters.set("assignee", "none");
-      return `/v1/tickets?${parameters}`;
-    });
+  query() {
+    const parameters = new URLSearchParams({ limit: String(listLimit) });
+    const status = this.filter.status === "active" ? activeStatuses.join(",") : this.filter.status;
+    if (status) parameters.set("status", status);
+    if (this.filter.priority) parameters.set("priority", this.filter.priority);
+    if (this.filter.search) parameters.set("q", this.filter.search.slice(0, searchBytesMax));
+    if (this.filter.view === "mine") parameters.set("assignee", this.desk.me.id);
+    if (this.filter.view === "unassigned") parameters.set("assignee", "none");
+    return `/v1/tickets?${parameters}`;
   }
 
   /** Loads the server's answer for the current filter into the desk (events keep it current). */
   async load() {
-    const answers = await Promise.all(this.queries().map((path) => this.api.get(path)));
-    for (const answer of answers) answer.items.forEach((ticket) => this.desk.putTicket(ticket));
+    const answer = await this.api.get(this.query());
+    answer.items.forEach((ticket) => this.desk.putTicket(ticket));
     this.render();
     await this.desk.fetchMissingCustomers(this.api);
-  }
-
-  /**
-   * A public comment moves a ticket's response clocks, and its event carries the comment, not
-   * the ticket: the ticket is read again (once for a burst of comments).
-   */
-  refresh(id) {
-    if (!this.desk.tickets.has(id) || this.refreshTimers.has(id)) return;
-    this.refreshTimers.set(id, setTimeout(async () => {
-      this.refreshTimers.delete(id);
-      try {
-        this.desk.putTicket(await this.api.get(`/v1/tickets/${encodeURIComponent(id)}`));
-      } catch {
-        // The next event or load brings it; a countdown a moment stale is no harm.
-      }
-    }, refreshDelayMs));
   }
 
   matches(ticket) {
     const { view, status, priority, search } = this.filter;
     if (status === "active" ? !activeStatuses.includes(ticket.status) : status && ticket.status !== status) return false;
     if (priority && ticket.priority !== priority) return false;
-    if (search && !this.searchText(ticket).includes(search)) return false;
+    if (search) {
+      const text = this.searchText(ticket);
+      if (!search.split(/\s+/).every((word) => text.includes(word))) return false;
+    }
     if (view === "mine") return ticket.assigneeID === this.desk.me.id;
     if (view === "unassigned") return !ticket.assigneeID;
     return true;
   }
 
+  /** What the server searches too: id, subject, description, tags, requester name and email. */
   searchText(ticket) {
     const customer = this.desk.customers.get(ticket.requesterID) || {};
-    return [ticket.id, ticket.subject, customer.name, customer.email, ...(ticket.tags || [])].join(" ").toLowerCase();
+    const fields = [ticket.id, ticket.subject, ticket.description, customer.name, customer.email, ...(ticket.tags || [])];
+    return fields.join(" ").toLowerCase();
   }
 
   /** Running SLA targets first, the nearest on top; then the most recently changed. */

@@ -116,17 +116,49 @@ func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, byt
         throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
     }
     let data = Data(buffer.readableBytesView)
-    if let known = (Value.self as? any KnownFields.Type)?.knownFields { try rejectUnknownFields(data, known: known) }
     do {
-        return try JSONDecoder().decode(Value.self, from: data)
+        return try JSONDecoder().decode(CheckedBody<Value>.self, from: data).value
+    } catch let error as APIError {
+        throw error
     } catch DecodingError.keyNotFound(let key, _) {
         throw APIError.badRequest("missing field \"\(key.stringValue)\"")
+    } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+        throw APIError.badRequest("the body must be a JSON object")
     } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-        throw APIError.badRequest("wrong type for \"\(path)\"")
+        throw APIError.badRequest("wrong type for \"\(fieldPath(context))\"")
+    } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+        // Well-formed JSON with a value the field does not take (an unknown enum case, say).
+        throw APIError.badRequest("invalid value for \"\(fieldPath(context))\"")
     } catch {
         throw APIError.badRequest("the body is not valid JSON")
     }
+}
+
+private func fieldPath(_ context: DecodingError.Context) -> String {
+    context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+}
+
+/// Decodes a body in one pass: the top-level field names are checked against `KnownFields`
+/// from the same parsed JSON the value is then decoded from.
+private struct CheckedBody<Value: Decodable>: Decodable {
+    let value: Value
+
+    init(from decoder: any Decoder) throws {
+        if let known = (Value.self as? any KnownFields.Type)?.knownFields {
+            let fields = try decoder.container(keyedBy: AnyFieldKey.self).allKeys.map(\.stringValue)
+            if let unknown = fields.sorted().first(where: { !known.contains($0) }) {
+                throw APIError.badRequest("unknown field \"\(unknown)\"")
+            }
+        }
+        value = try Value(from: decoder)
+    }
+}
+
+private struct AnyFieldKey: CodingKey {
+    let stringValue: String
+    let intValue: Int? = nil
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// A request body whose top-level fields are checked: a misspelt field is an error rather than
@@ -135,10 +167,3 @@ protocol KnownFields {
     static var knownFields: Set<String> { get }
 }
 
-private func rejectUnknownFields(_ data: Data, known: Set<String>) throws {
-    guard let object = try? JSONSerialization.jsonObject(with: data) else { throw APIError.badRequest("the body is not valid JSON") }
-    guard let fields = object as? [String: Any] else { throw APIError.badRequest("the body must be a JSON object") }
-    if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-        throw APIError.badRequest("unknown field \"\(unknown)\"")
-    }
-}

@@ -56,10 +56,17 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(cluster_factory):
     headers = dict(cluster.headers, **{"Content-Type": "application/json"})
     malformed = requests.post(node.url + "/v1/conversations", data="{nope", headers=headers, timeout=5)
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "bad_request"
+    assert malformed.json()["error"]["message"] == "the body is not valid JSON"
     wrong_type = post(cluster, node, "/v1/conversations", {"customer": {"externalId": 5}, "channel": "web"})
     assert wrong_type.status_code == 400
+    assert wrong_type.json()["error"]["message"] == 'wrong type for "customer.externalId"'
     unknown_channel = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "x"}, "channel": "fax"})
     assert unknown_channel.status_code == 400
+    assert unknown_channel.json()["error"]["message"] == 'invalid value for "channel"'
+    not_object = post(cluster, node, "/v1/conversations", ["a", "list"])
+    assert not_object.status_code == 400 and not_object.json()["error"]["message"] == "the body must be a JSON object"
+    misspelt = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "x"}, "chanel": "web"})
+    assert misspelt.status_code == 400 and misspelt.json()["error"]["message"] == 'unknown field "chanel"'
     missing = post(cluster, node, "/v1/conversations/nope/messages", {"author": {"type": "customer"}, "text": "hi"})
     assert missing.status_code == 404
     huge = requests.post(node.url + "/v1/conversations", data=b"x" * (2 << 20), headers=headers, timeout=10)

@@ -53,10 +53,12 @@ extension Desk {
         _ body: UpdateTicket, _ context: CommandContext, _ changeset: inout Changeset
     ) throws(CommandError) -> DeskResult {
         let current = try changeableTicket(body.ticketID)
-        try requireCanManage(current, context.principal)
-        try requireSupportedTime(context.time)
         var ticket = current
         try applyFields(body, to: &ticket)
+        if !isOwnWatching(body, changed: ticket, current: current, principal: context.principal) {
+            try requireCanManage(current, context.principal)
+        }
+        try requireSupportedTime(context.time)
         if let assignee = body.assigneeID {
             if let assigneeID = assignee.value { try requireAssignable(assigneeID, by: context.principal) }
             assign(&ticket, to: assignee.value, at: context.time)
@@ -178,6 +180,18 @@ extension Desk {
 
     /// Agents work on their own and unassigned tickets; supervisors, admins and the system on
     /// all. Customers change tickets only by commenting.
+    /// Whether the update only adds or removes the acting agent as a watcher of a ticket the
+    /// agent may see: anyone who sees a ticket may follow it, even one held by someone else.
+    private func isOwnWatching(_ body: UpdateTicket, changed: Ticket, current: Ticket, principal: Principal) -> Bool {
+        guard case .staff(let user) = principal, body.assigneeID == nil, body.status == nil else { return false }
+        var otherwise = changed
+        otherwise.watcherIDs = current.watcherIDs
+        guard otherwise == current else { return false }
+        let difference = Set(changed.watcherIDs).symmetricDifference(current.watcherIDs)
+        let viewer = Viewer(kind: .staff(id: user.id, role: user.role), teamIDs: Set(user.teamIDs))
+        return difference == [user.id] && viewer.canSee(current)
+    }
+
     func requireCanManage(_ ticket: Ticket, _ principal: Principal) throws(CommandError) {
         switch principal {
         case .admin, .system:

@@ -284,6 +284,20 @@ extension Harness {
         harness.rejects(Harness.supervisor, Harness.update { $0.priority = .low }, .conflict)
     }
 
+    /// Anyone who sees a ticket may follow it: an agent of the ticket's team watches (and stops
+    /// watching) a ticket held by someone else, but may not change anything else with it.
+    @Test func agentsWatchTicketsTheySeeEvenWhenHeldBySomeoneElse() throws {
+        var harness = Harness.populated()
+        harness.openTicket { $0.assigneeID = "sup"; $0.teamID = "t1" }
+        harness.ok(Harness.agent, Harness.update { $0.watcherIDs = ["a1"] })
+        #expect(harness.ticket().watcherIDs == ["a1"])
+        harness.rejects(Harness.agent, Harness.update { $0.watcherIDs = ["a1", "a2"] }, .forbidden)
+        harness.rejects(Harness.agent, Harness.update { $0.watcherIDs = []; $0.priority = .urgent }, .forbidden)
+        harness.rejects(Harness.otherAgent, Harness.update { $0.watcherIDs = ["a1", "a2"] }, .forbidden)  // not in the team
+        harness.ok(Harness.agent, Harness.update { $0.watcherIDs = [] })
+        #expect(harness.ticket().watcherIDs.isEmpty)
+    }
+
     @Test func ticketEventsReachTheStaffWhoMaySeeTheTicketAndTheRequester() throws {
         var harness = Harness.populated()
         let requester = Viewer(kind: .customer(id: "c1"))

@@ -262,7 +262,8 @@ export class TicketView {
       h("h3", {}, "Watchers"),
       h("ul", { id: "ticket-watchers", class: "ticket-watchers" },
         ticket.watcherIDs.length ? ticket.watcherIDs.map((id) => h("li", {}, this.desk.agentName(id))) : h("li", { class: "hint" }, "Nobody")),
-      ticket.status !== "closed" && this.canManage
+      // Anyone who sees a ticket may follow it, also one held by someone else.
+      ticket.status !== "closed"
         ? h("button", { type: "button", id: "ticket-watch", onclick: () => this.toggleWatch() }, watching ? "Stop watching" : "Watch")
         : null);
   }

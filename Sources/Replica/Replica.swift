@@ -120,6 +120,7 @@ public final class Replica: Sendable {
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
                 core.failEverything(with: .stopped)
                 core.fail(items + inbox.drain(), with: .stopped)
+                core.snapshots.stopAndWait()
                 break
             }
             core.handle(items)

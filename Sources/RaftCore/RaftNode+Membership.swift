@@ -44,9 +44,7 @@ extension RaftNode {
         syncProgressWithConfState()
         guard role == .leader else { return }
         if !confState.isVoter(id) {
-            // A removed leader (or one turned learner) hands over by stepping down; the others
-            // elect a new leader once their election timeout fires.
-            becomeFollower(term: term, leader: noNode)
+            stepDownAfterRemoval()
             return
         }
         if leadTransferee != noNode && !confState.isVoter(leadTransferee) {
@@ -55,6 +53,19 @@ extension RaftNode {
         // A smaller quorum may commit more; a newcomer needs its first append either way.
         _ = maybeCommit()
         broadcastAppend()
+    }
+
+    /// A leader that is no longer a voter (removed, or turned learner) steps down and tells the
+    /// voter holding most of its log to campaign at once, as a leadership transfer does.
+    /// Without that the others would wait out an election timeout, and their check-quorum
+    /// leases would refuse any earlier candidate: writes would stop for a second or more.
+    private mutating func stepDownAfterRemoval() {
+        let successor = confState.voters.filter { $0 != id }.max { first, second in
+            // Most entries first; among equals the lowest id, so the choice is deterministic.
+            (progress[first]?.match ?? 0, second) < (progress[second]?.match ?? 0, first)
+        }
+        becomeFollower(term: term, leader: noNode)
+        if let successor { sendTimeoutNow(to: successor) }
     }
 
     /// Adds progress for new members, drops it for removed ones, and updates learner flags.

@@ -117,6 +117,10 @@ extension RaftNode {
                 applyConfChange(entry)
             }
             if last.index > log.applied { log.appliedTo(last.index) }
+            if transferCampaignPending && !hasUnappliedConfChange() {
+                transferCampaignPending = false
+                hup(transfer: true)
+            }
         }
         if role == .leader && !ready.entries.isEmpty {
             leaderPersisted()

@@ -15,6 +15,7 @@ extension RaftNode {
         heartbeatElapsed = 0
         resetRandomizedElectionTimeout()
         leadTransferee = noNode
+        transferCampaignPending = false
         votes = [:]
         resetProgress()
         pendingConfIndex = 0
@@ -144,7 +145,13 @@ extension RaftNode {
     /// Starts an election unless this node must not: it leads already, is not a voter, or has
     /// a committed membership change it has not applied yet (it might not be a voter after it).
     mutating func hup(transfer: Bool) {
-        guard role != .leader, isPromotable, !hasUnappliedConfChange() else { return }
+        guard role != .leader, isPromotable else { return }
+        guard !hasUnappliedConfChange() else {
+            // A leader that asked us to take over (one that removed itself, say) will not lead
+            // again, so the campaign is only put off until the change is applied.
+            if transfer { transferCampaignPending = true }
+            return
+        }
         if config.preVote && !transfer {
             startCampaign(preVote: true, transfer: false)
         } else {

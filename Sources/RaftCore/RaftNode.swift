@@ -40,6 +40,9 @@ public struct RaftNode {
 
     /// The voter this leader is handing leadership to (`noNode` if none).
     public internal(set) var leadTransferee: NodeID = noNode
+    /// A leader told this node to campaign while it had a committed membership change left to
+    /// apply; it campaigns once that is applied (see `hup`).
+    var transferCampaignPending = false
     /// Index of the newest membership change proposed; another may be proposed once it is applied.
     var pendingConfIndex: LogIndex = 0
     /// Payload bytes of this leader's uncommitted proposals.

@@ -20,6 +20,7 @@ public final class Replica: Sendable {
 
     private enum LifeState { case created, running, stopped }
     private let tickNanoseconds: UInt64
+    private let electionTimeoutTicks: Int
 
     /// How a node begins: as one of the founding members, or empty (to be added by the cluster).
     public enum Bootstrap: Sendable {
@@ -46,6 +47,7 @@ public final class Replica: Sendable {
         statusBox = Mutex(core.status)
         pendingCore = Mutex(UncheckedBox(core))
         tickNanoseconds = UInt64(config.tickMilliseconds) * 1_000_000
+        electionTimeoutTicks = config.electionTimeoutTicks
     }
 
     /// Brings the storage to a consistent start: writes the founding configuration on a fresh
@@ -120,6 +122,7 @@ public final class Replica: Sendable {
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
                 core.failEverything(with: .stopped)
                 core.fail(items + inbox.drain(), with: .stopped)
+                core.snapshots.stopAndWait()
                 break
             }
             core.handle(items)
@@ -168,12 +171,47 @@ public final class Replica: Sendable {
 
     /// Adds `node` as a learner; the leader promotes it to voter once it has caught up.
     public func addLearner(_ node: NodeID, addresses: MemberAddresses) async throws(ReplicaError) {
-        let change = ConfChange(kind: .addLearner, nodeID: node, context: addresses.encoded())
-        _ = try await request { .confChange(change, $0) }
+        try await changeMembership(ConfChange(kind: .addLearner, nodeID: node, context: addresses.encoded()))
     }
 
+    /// Removes `node` from the cluster. A leader asked to remove itself hands leadership to
+    /// the voter with most of its log first and fails with `.notLeader` naming the new leader,
+    /// which is where the removal must be asked again: it then removes a follower, and nobody
+    /// waits out an election timeout (the members' leases would refuse an early candidate).
     public func removeMember(_ node: NodeID) async throws(ReplicaError) {
-        _ = try await request { .confChange(ConfChange(kind: .remove, nodeID: node), $0) }
+        if node == nodeID, status.role == .leader { try await handOverLeadership() }
+        try await changeMembership(ConfChange(kind: .remove, nodeID: node))
+    }
+
+    /// Proposes `change`. While another change is pending (most often a new leader's first
+    /// entry, applied within a round trip) it tries again, for up to an election timeout.
+    private func changeMembership(_ change: ConfChange) async throws(ReplicaError) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(electionTimeoutTicks) * tickNanoseconds
+        while true {
+            do throws(ReplicaError) {
+                _ = try await request { .confChange(change, $0) }
+                return
+            } catch .rejected(.confChangePending) where DispatchTime.now().uptimeNanoseconds < deadline {
+                try? await Task.sleep(nanoseconds: tickNanoseconds)
+            }
+        }
+    }
+
+    /// Transfers leadership to the most caught-up voter and waits (up to two election
+    /// timeouts) for another node to lead, then throws `.notLeader` naming it. Returns if this
+    /// node still leads: the removal goes ahead here, and RaftCore hands over when it applies it.
+    private func handOverLeadership() async throws(ReplicaError) {
+        let successor = status.peers.filter { $0.key != nodeID && !$0.value.isLearner }
+            .max { ($0.value.match, $1.key) < ($1.value.match, $0.key) }?.key
+        guard let successor else { return }
+        try await transferLeader(to: successor)
+        let deadline = DispatchTime.now().uptimeNanoseconds + 2 * UInt64(electionTimeoutTicks) * tickNanoseconds
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            let leader = status.leader
+            if leader != nodeID && leader != noNode { throw .notLeader(leaderHint: leader) }
+            try? await Task.sleep(nanoseconds: tickNanoseconds / 5)
+        }
+        if status.leader != nodeID { throw .notLeader(leaderHint: status.leader) }
     }
 
     public func transferLeader(to node: NodeID) async throws(ReplicaError) {

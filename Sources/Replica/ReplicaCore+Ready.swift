@@ -153,6 +153,7 @@ extension ReplicaCore {
                 let compactTo = applied - config.compactionLagEntries
                 if compactTo >= store.firstIndex() { try store.compact(to: compactTo) }
             }
+            snapshots.discard(before: store.firstIndex())
         } catch {
             fatalStorageFailure(error)
         }

@@ -38,6 +38,8 @@ public final class ReplicaCore {
     /// peer still holds from before the restart.
     var nextRequestID = UInt64.random(in: 1...(UInt64.max >> 1))
     var lastSnapshotIndex: LogIndex
+    /// Builds snapshots for followers off this thread (see `SnapshotBuilder`).
+    let snapshots: SnapshotBuilder
     var ticksSinceAnnounce = ReplicaCore.announceIntervalTicks
     static let announceIntervalTicks = 20
     let selfAddresses: MemberAddresses
@@ -58,8 +60,11 @@ public final class ReplicaCore {
         self.network = network
         self.directory = directory
         self.selfAddresses = selfAddresses
+        let snapshots = SnapshotBuilder()
+        self.snapshots = snapshots
         self.raft = RaftNode(
-            config: config.raftConfig(applied: store.appliedIndex, seed: seed), storage: StateBackedStorage(store))
+            config: config.raftConfig(applied: store.appliedIndex, seed: seed),
+            storage: StateBackedStorage(store, builder: snapshots))
         self.status = ReplicaStatus(nodeID: config.nodeID)
         self.lastSnapshotIndex = store.snapshotMetadata.index
     }

@@ -17,12 +17,19 @@ enum StateSnapshot {
 
     /// Every pair of the `state` column family of `database`, as snapshot data.
     static func encode(_ database: Database) throws(StorageError) -> [UInt8] {
-        let iterator = try database.iterator(in: .state)
+        // Nothing stops this encoding, so it always yields data.
+        try encode(database.iterator(in: .state)) { false } ?? []
+    }
+
+    /// Every pair `iterator` sees from where it stands, as snapshot data; nil if `shouldStop`
+    /// said so before the end (it is asked before each pair).
+    static func encode(_ iterator: DatabaseIterator, shouldStop: () -> Bool) throws(StorageError) -> [UInt8]? {
         var writer = ByteWriter()
         writer.writeRaw(magic)
         writer.write(version)
         var count: UInt64 = 0
         while iterator.isValid {
+            if shouldStop() { return nil }
             writer.writeBytes(iterator.key)
             writer.writeBytes(iterator.value)
             count += 1
@@ -93,12 +100,18 @@ enum StateSnapshot {
 }
 
 /// The store as RaftCore sees it, with snapshots made from the `state` column family: a leader
-/// asked for a snapshot sends the state as applied now (never older than the recorded one, and
-/// never compacted: the log is compacted only behind the applied index).
+/// asked for a snapshot sends the state as applied when the request found no usable snapshot
+/// (never compacted: the log is compacted only behind the applied index). The bytes are
+/// built by `SnapshotBuilder` on another thread; until they are ready RaftCore hears
+/// `snapshotTemporarilyUnavailable` and asks again later.
 final class StateBackedStorage: RaftStorage {
     let store: RaftLogStore
+    let builder: SnapshotBuilder
 
-    init(_ store: RaftLogStore) { self.store = store }
+    init(_ store: RaftLogStore, builder: SnapshotBuilder) {
+        self.store = store
+        self.builder = builder
+    }
 
     func initialState() -> (hardState: HardState, confState: ConfState) { store.initialState() }
 
@@ -114,11 +127,18 @@ final class StateBackedStorage: RaftStorage {
 
     func snapshot() throws(RaftError) -> Snapshot {
         guard store.snapshotMetadata.index > 0 else { return Snapshot() }
+        if let built = builder.usableSnapshot(firstIndex: store.firstIndex()) { return built }
+        if !builder.isBuilding { try startBuilding() }
+        throw .snapshotTemporarilyUnavailable
+    }
+
+    /// Pins the state as applied now and has it encoded on another thread.
+    private func startBuilding() throws(RaftError) {
         let index = store.appliedIndex
         precondition(index >= store.snapshotMetadata.index, "the recorded snapshot is not applied")
         let metadata = SnapshotMetadata(index: index, term: try store.term(at: index), confState: store.confState)
         do {
-            return Snapshot(metadata: metadata, data: try StateSnapshot.encode(store.database))
+            builder.start(metadata: metadata, iterator: try store.database.iterator(in: .state))
         } catch {
             fatalStorageFailure(error)
         }

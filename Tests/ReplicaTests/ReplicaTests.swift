@@ -80,6 +80,36 @@ struct ReplicaTests {
         #expect(cluster.replicas[leader]!.status.directory.members[removed] == nil)
     }
 
+    /// A leader asked to remove itself hands leadership over first and points at the new
+    /// leader, which removes it as a follower: writes go on without an election timeout.
+    @Test func leaderAskedToRemoveItselfHandsOverFirst() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let oldLeader = cluster.replicas[leader]!
+        let refusal = await Self.failure { () async throws(ReplicaError) in try await oldLeader.removeMember(leader) }
+        guard case .notLeader(let successor)? = refusal else {
+            Issue.record("removing the leader through itself answered \(String(describing: refusal))")
+            return
+        }
+        #expect(successor != noNode && successor != leader)
+        #expect(cluster.replicas[leader]!.status.confState.isVoter(leader))
+        try await cluster.replicas[successor]!.removeMember(leader)
+        cluster.stop(leader)
+        #expect(try await cluster.put("after", "removal", via: successor) == .written(version: 1))
+        #expect(cluster.replicas[successor]!.status.confState.voters == [1, 2, 3].filter { $0 != leader })
+    }
+
+    private static func failure(_ body: () async throws(ReplicaError) -> Void) async -> ReplicaError? {
+        do {
+            try await body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     @Test func leadershipTransfersOnRequest() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         defer { cluster.shutdown() }

@@ -53,4 +53,33 @@ import Testing
         #expect(reopened.appliedIndex == 42)
         #expect(try reopened.database.get(Array("d/stale".utf8), in: .state) == nil)
     }
+
+    /// A leader builds a follower's snapshot on another thread: the first request only starts
+    /// it, and what is built is the state as applied when it was asked, whatever is written
+    /// meanwhile. It is kept for later requests until the log has moved past it.
+    @Test func snapshotsAreBuiltAwayFromTheRaftThreadFromTheStateWhenAsked() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try RaftLogStore(path: path)
+        let founding = Snapshot(
+            metadata: SnapshotMetadata(index: 1, term: 1, confState: ConfState(voters: [1])), data: StateSnapshot.encode([]))
+        try store.save(hardState: HardState(term: 1, vote: noNode, commit: 1), entries: [], snapshot: founding, sync: true)
+        _ = try StateSnapshot.install([], metadata: founding.metadata, into: store, sync: true)
+        try store.database.put(Array("d/a".utf8), Array("before".utf8), in: .state)
+        let builder = SnapshotBuilder()
+        let storage = StateBackedStorage(store, builder: builder)
+        #expect(throws: RaftError.snapshotTemporarilyUnavailable) { try storage.snapshot() }
+        try store.database.put(Array("d/b".utf8), Array("after".utf8), in: .state)
+        var built: Snapshot?
+        for _ in 0..<500 where built == nil {
+            built = try? storage.snapshot()
+            if built == nil { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        let snapshot = try #require(built)
+        #expect(snapshot.metadata.index == 1)
+        #expect(try StateSnapshot.decode(snapshot.data).map(\.key) == [Array("d/a".utf8)])
+        #expect(try storage.snapshot() == snapshot)
+        #expect(builder.usableSnapshot(firstIndex: 3) == nil)
+        builder.stopAndWait()
+    }
 }

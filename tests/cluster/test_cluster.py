@@ -106,6 +106,25 @@ def test_remove_node_and_transfer_leadership(cluster_factory):
     assert cluster.write(cluster.leader(), "after", "removal").status_code == 200
 
 
+def test_removing_the_leader_leaves_a_leader_in_place(cluster_factory):
+    """Asked to remove itself, the leader hands leadership to another voter and points there
+    (421 not_leader); the new leader removes the old one as a follower. So when the removal is
+    answered another node already leads: nobody waits out an election timeout (`node remove`
+    follows the pointer by itself)."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    path = f"/v1/cluster/members/{leader.id}"
+    moved = requests.delete(leader.url + path, headers=cluster.headers, timeout=10)
+    assert moved.status_code == 421, moved.text
+    successor = next(n for n in cluster.nodes.values() if str(n.id) == moved.json()["error"]["leader"])
+    assert requests.delete(successor.url + path, headers=cluster.headers, timeout=10).status_code == 200
+    status = successor.status()
+    assert status["leader"] == str(successor.id)
+    assert str(leader.id) not in [m["id"] for m in status["members"]]
+    leader.stop()
+    assert cluster.write(successor, "after", "removal").status_code == 200
+
+
 def test_node_with_wrong_secret_cannot_join(cluster_factory):
     cluster = cluster_factory().start()
     wrong = cluster._write("wrong-secret", "f" * 64)

@@ -223,7 +223,31 @@ struct BinaryKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer {
+/// The scalar methods that unkeyed and single-value containers share (same signatures): each
+/// container says only where a scalar goes.
+protocol BinaryScalarWriter {
+    func write(_ scalar: [UInt8])
+}
+
+extension BinaryScalarWriter {
+    mutating func encodeNil() throws { write(BinaryScalar.null()) }
+    mutating func encode(_ value: Bool) throws { write(BinaryScalar.bool(value)) }
+    mutating func encode(_ value: String) throws { write(BinaryScalar.string(value)) }
+    mutating func encode(_ value: Double) throws { write(BinaryScalar.double(value)) }
+    mutating func encode(_ value: Float) throws { write(BinaryScalar.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { write(BinaryScalar.signed(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { write(BinaryScalar.signed(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { write(BinaryScalar.signed(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { write(BinaryScalar.signed(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { write(BinaryScalar.signed(value)) }
+    mutating func encode(_ value: UInt) throws { write(BinaryScalar.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { write(BinaryScalar.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { write(BinaryScalar.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { write(BinaryScalar.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { write(BinaryScalar.unsigned(value)) }
+}
+
+struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer, BinaryScalarWriter {
     let node: BinaryNode
     let codingPath: [any CodingKey]
     var count: Int {
@@ -231,23 +255,7 @@ struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer {
         return 0
     }
 
-    private func append(_ scalar: [UInt8]) { node.appendElement().content = .scalar(scalar) }
-
-    mutating func encodeNil() throws { append(BinaryScalar.null()) }
-    mutating func encode(_ value: Bool) throws { append(BinaryScalar.bool(value)) }
-    mutating func encode(_ value: String) throws { append(BinaryScalar.string(value)) }
-    mutating func encode(_ value: Double) throws { append(BinaryScalar.double(value)) }
-    mutating func encode(_ value: Float) throws { append(BinaryScalar.double(Double(value))) }
-    mutating func encode(_ value: Int) throws { append(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { append(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { append(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { append(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { append(BinaryScalar.signed(value)) }
-    mutating func encode(_ value: UInt) throws { append(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt8) throws { append(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt16) throws { append(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt32) throws { append(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt64) throws { append(BinaryScalar.unsigned(value)) }
+    func write(_ scalar: [UInt8]) { node.appendElement().content = .scalar(scalar) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try value.encode(to: BinaryEncoderImpl(node: node.appendElement(), codingPath: codingPath))
@@ -266,27 +274,11 @@ struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer {
     }
 }
 
-struct BinarySingleValueEncoder: SingleValueEncodingContainer {
+struct BinarySingleValueEncoder: SingleValueEncodingContainer, BinaryScalarWriter {
     let node: BinaryNode
     let codingPath: [any CodingKey]
 
-    private func set(_ scalar: [UInt8]) { node.content = .scalar(scalar) }
-
-    mutating func encodeNil() throws { set(BinaryScalar.null()) }
-    mutating func encode(_ value: Bool) throws { set(BinaryScalar.bool(value)) }
-    mutating func encode(_ value: String) throws { set(BinaryScalar.string(value)) }
-    mutating func encode(_ value: Double) throws { set(BinaryScalar.double(value)) }
-    mutating func encode(_ value: Float) throws { set(BinaryScalar.double(Double(value))) }
-    mutating func encode(_ value: Int) throws { set(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { set(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { set(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { set(BinaryScalar.signed(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { set(BinaryScalar.signed(value)) }
-    mutating func encode(_ value: UInt) throws { set(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt8) throws { set(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt16) throws { set(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt32) throws { set(BinaryScalar.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt64) throws { set(BinaryScalar.unsigned(value)) }
+    func write(_ scalar: [UInt8]) { node.content = .scalar(scalar) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try value.encode(to: BinaryEncoderImpl(node: node, codingPath: codingPath))

@@ -189,11 +189,7 @@ extension Desk {
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
     /// prefix are skipped, so the caller may pass a whole column family.
     public init(records: some Sequence<(key: [UInt8], value: [UInt8])>, limits: DeskLimits = .standard) throws(DeskDecodingError) {
-        var decoded: [StoredRecord] = []
-        for (key, value) in records where RecordKey.isDeskKey(key) {
-            decoded.append(try Self.decodeRecord(key: key, value: value))
-        }
-        try self.init(decoded: decoded, limits: limits)
+        try self.init(records: Array(records), decodingWorkers: 1, limits: limits)
     }
 
     /// Like `init(records:)`, decoding on `decodingWorkers` threads first: decoding is most of

@@ -12,9 +12,34 @@ import Synchronization
 final class EventLog: Sendable {
     struct Entry: Sendable {
         var seq: UInt64
-        var json: String
+        /// The event as the JSON text frame subscribers receive, rendered when first sent.
+        var rendering: Rendering
         /// Who may receive the event; each stream filters by its viewer.
         var audience: EventAudience
+
+        var json: String { rendering.json }
+    }
+
+    /// An event and its JSON text, rendered at most once and only if some subscriber receives
+    /// it: every node applies every command, and most events on most nodes are never sent.
+    final class Rendering: Sendable {
+        private let event: DeskEvent
+        private let seq: UInt64
+        private let rendered = Mutex<String?>(nil)
+
+        init(_ event: DeskEvent, seq: UInt64) {
+            self.event = event
+            self.seq = seq
+        }
+
+        var json: String {
+            rendered.withLock { text in
+                if let text { return text }
+                let fresh = EventLog.render(event, seq: seq)
+                text = fresh
+                return fresh
+            }
+        }
     }
 
     enum Delivery: Sendable {
@@ -57,7 +82,7 @@ final class EventLog: Sendable {
     /// Records the events of the command applied at `seq` and pushes them to subscribers.
     func publish(_ events: [(event: DeskEvent, audience: EventAudience)], seq: UInt64) {
         guard !events.isEmpty else { return }
-        let entries = events.map { Entry(seq: seq, json: Self.render($0.event, seq: seq), audience: $0.audience) }
+        let entries = events.map { Entry(seq: seq, rendering: Rendering($0.event, seq: seq), audience: $0.audience) }
         state.withLock { state in
             for entry in entries {
                 append(entry, to: &state)
@@ -147,7 +172,7 @@ final class EventLog: Sendable {
         return (stream, cancel)
     }
 
-    private static func render(_ event: DeskEvent, seq: UInt64) -> String {
+    fileprivate static func render(_ event: DeskEvent, seq: UInt64) -> String {
         let data = (try? JSONEncoder.sorted.encode(ResultView(event.payload))) ?? Data("null".utf8)
         var text = "{\"seq\":\(seq),\"type\":\"\(event.type.rawValue)\""
         if let conversationID = event.conversationID, let quoted = try? JSONEncoder.sorted.encode(conversationID) {

@@ -68,6 +68,83 @@ import Testing
         #expect(throws: DeskDecodingError.malformed("invalid UTF-8")) { try BinaryCoding.decode(String.self, from: [0xB1, 6, 1, 0xFF]) }
     }
 
+    /// The same value written through nested containers handed out before they are filled
+    /// (and written after the outer container moved on), as custom conformances may do.
+    struct Handwritten: Codable, Equatable {
+        var sample: BinaryCodingTests.Sample
+        var numbers: [Int]
+
+        enum CodingKeys: String, CodingKey { case sample, numbers }
+        enum SampleKeys: String, CodingKey { case name, count, size, flag, ratio, tags, labels, note }
+
+        init(sample: BinaryCodingTests.Sample, numbers: [Int]) {
+            self.sample = sample
+            self.numbers = numbers
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            var inner = container.nestedContainer(keyedBy: SampleKeys.self, forKey: .sample)
+            var list = container.nestedUnkeyedContainer(forKey: .numbers)
+            try inner.encode(sample.tags, forKey: .tags)
+            for number in numbers { try list.encode(number) }
+            try inner.encode(sample.name, forKey: .name)
+            try inner.encode(sample.count, forKey: .count)
+            try inner.encode(sample.size, forKey: .size)
+            try inner.encode(sample.flag, forKey: .flag)
+            try inner.encode(sample.ratio, forKey: .ratio)
+            try inner.encode(sample.labels, forKey: .labels)
+            try sample.tags.encode(to: container.superEncoder(forKey: .sample))
+            // The last value written for a key wins, as in JSON: the tags above are replaced.
+            var again = container.nestedContainer(keyedBy: SampleKeys.self, forKey: .sample)
+            try again.encode(sample.name, forKey: .name)
+            try again.encode(sample.count, forKey: .count)
+            try again.encode(sample.size, forKey: .size)
+            try again.encode(sample.flag, forKey: .flag)
+            try again.encode(sample.ratio, forKey: .ratio)
+            try again.encode(sample.tags, forKey: .tags)
+            try again.encode(sample.labels, forKey: .labels)
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            var list = try container.nestedUnkeyedContainer(forKey: .numbers)
+            var numbers: [Int] = []
+            while !list.isAtEnd { numbers.append(try list.decode(Int.self)) }
+            self.numbers = numbers
+            self.sample = try BinaryCodingTests.Sample(from: container.superDecoder(forKey: .sample))
+        }
+    }
+
+    struct Synthesized: Codable, Equatable {
+        var sample: BinaryCodingTests.Sample
+        var numbers: [Int]
+    }
+
+    @Test func nestedContainersWrittenOutOfOrderGiveTheSameBytes() throws {
+        let handwritten = Handwritten(sample: sample, numbers: [3, -1, 7])
+        let bytes = try BinaryCoding.encode(handwritten)
+        #expect(bytes == (try BinaryCoding.encode(Synthesized(sample: sample, numbers: [3, -1, 7]))))
+        #expect(try BinaryCoding.decode(Handwritten.self, from: bytes) == handwritten)
+    }
+
+    @Test func aFailureNamesWhereItIs() throws {
+        let bytes = try BinaryCoding.encode([Synthesized(sample: sample, numbers: [1, 300])])
+        struct Narrow: Codable { var numbers: [UInt8] }
+        do {
+            _ = try BinaryCoding.decode([Narrow].self, from: bytes)
+            Issue.record("a number too large for UInt8 decoded")
+        } catch DecodingError.dataCorrupted(let context) {
+            #expect(context.codingPath.map(\.stringValue) == ["0", "numbers", "1"])
+        }
+        do {
+            _ = try BinaryCoding.decode([[String: Int]].self, from: bytes)
+            Issue.record("an object decoded as a dictionary of numbers")
+        } catch DecodingError.typeMismatch(_, let context) {
+            #expect(context.codingPath.first?.stringValue == "0")
+        }
+    }
+
     @Test func commandsDecodeFromBothForms() throws {
         let command = Command(
             time: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000), actor: .customer(id: "c"), idempotencyKey: "k",

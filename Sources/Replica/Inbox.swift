@@ -20,7 +20,7 @@ enum InboxItem: Sendable {
 
 /// Delivers a result exactly once to whoever waits for it, on any thread.
 struct Completion: Sendable {
-    let deliver: @Sendable (Result<[UInt8], ReplicaError>) -> Void
+    let deliver: @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
 }
 
 /// A bounded multi-producer queue that the Raft thread drains in batches. Draining everything

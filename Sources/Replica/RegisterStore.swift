@@ -36,7 +36,7 @@ public final class RegisterStore: ReplicatedStateMachine {
     public func get(_ key: String) -> Register? { registers[key] }
     public var count: Int { registers.count }
 
-    public func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> [UInt8] {
+    public func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> any StateMachineAnswer {
         guard let command = try? Self.decode(data) else { return Self.encode(.invalid) }
         switch command {
         case .put(let key, let value):

@@ -151,6 +151,12 @@ public final class Replica: Sendable {
     /// Proposes an application command (through the leader) and returns the state machine's
     /// answer once the command is applied on this node's leader.
     public func propose(_ command: [UInt8]) async throws(ReplicaError) -> [UInt8] {
+        try await proposeForAnswer(command).encodedAnswer()
+    }
+
+    /// Like `propose`, with the answer as the state machine gave it when this node applied
+    /// the command itself (as the leader), and as bytes when the leader was another node.
+    public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
         try await request { .propose(command, $0) }
     }
 
@@ -235,8 +241,8 @@ public final class Replica: Sendable {
 
     // MARK: - Plumbing
 
-    private func request(_ make: (Completion) -> InboxItem) async throws(ReplicaError) -> [UInt8] {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], ReplicaError>, Never>) in
+    private func request(_ make: (Completion) -> InboxItem) async throws(ReplicaError) -> any StateMachineAnswer {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
             let completion = Completion { continuation.resume(returning: $0) }
             if !inbox.push(make(completion)) { completion.deliver(.failure(inbox.refusal)) }
         }

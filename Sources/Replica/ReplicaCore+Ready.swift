@@ -79,12 +79,12 @@ extension ReplicaCore {
         }
     }
 
-    private func applyEntry(_ entry: Entry, changes: inout WriteBatch, directoryChanged: inout Bool) -> [UInt8] {
+    private func applyEntry(_ entry: Entry, changes: inout WriteBatch, directoryChanged: inout Bool) -> any StateMachineAnswer {
         switch entry.kind {
         case .confChange:
             guard let change = ConfChange(encoded: entry.data) else { return [] }
             applyToDirectory(change, changed: &directoryChanged)
-            return []
+            return [UInt8]()
         case .normal:
             guard !entry.data.isEmpty else { return [] }
             switch try? Envelope.decodeCommand(entry.data) {
@@ -98,10 +98,10 @@ extension ReplicaCore {
                     directory.set(node, addresses)
                     directoryChanged = true
                 }
-                return []
+                return [UInt8]()
             case nil:
                 // Every node skips the same undecodable entry, so state stays identical.
-                return []
+                return [UInt8]()
             }
         }
     }
@@ -121,7 +121,7 @@ extension ReplicaCore {
         }
     }
 
-    private func complete(_ entry: Entry, result: [UInt8]) {
+    private func complete(_ entry: Entry, result: any StateMachineAnswer) {
         guard let waiter = waiters.removeValue(forKey: entry.index) else { return }
         if waiter.term == entry.term {
             waiter.completion.deliver(.success(result))

@@ -147,7 +147,7 @@ public final class ReplicaCore {
         let completion = Completion { result in
             let outcome: ForwardedAnswer.Outcome
             switch result {
-            case .success(let answer): outcome = .applied(answer)
+            case .success(let answer): outcome = .applied(answer.encodedAnswer())
             case .failure(let error): outcome = .failed(error)
             }
             network.answer(ForwardedAnswer(requestID: proposal.requestID, origin: proposal.origin, outcome: outcome))

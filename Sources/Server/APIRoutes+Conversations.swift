@@ -262,9 +262,9 @@ extension APIRoutes {
     func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
         let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
         let answer = try await perform {
-            try await replica.propose(NodeStateMachine.command(.desk, command.encoded()))
+            try await replica.proposeForAnswer(NodeStateMachine.command(.desk, command.encoded()))
         }
-        let reply = try DeskReply.decode(answer)
+        let reply = try DeskAnswer.reply(in: answer)
         switch reply.result {
         case .success(let result): return (result, reply.replayed)
         case .failure(let error): throw APIError(error)

@@ -33,7 +33,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         [part.rawValue] + body
     }
 
-    func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> [UInt8] {
+    func apply(_ data: [UInt8], index: LogIndex, answerWanted: Bool, changes: inout WriteBatch) -> any StateMachineAnswer {
         switch data.first.flatMap(Part.init(rawValue:)) {
         case .registers?:
             return registers.apply(Array(data.dropFirst()), index: index, answerWanted: answerWanted, changes: &changes)
@@ -49,11 +49,12 @@ final class NodeStateMachine: ReplicatedStateMachine {
                 }
             }
             events.publish(outcome.events.map { ($0, desk.audience(of: $0)) }, seq: index)
-            // Only the node whose client waits encodes the answer; followers skip it.
-            return answerWanted ? DeskReply(outcome).encoded() : []
+            // Only the node whose client waits builds the answer; followers skip it. It is
+            // encoded only if it must travel to another node.
+            return answerWanted ? DeskAnswer(reply: DeskReply(outcome)) : [UInt8]()
         case nil:
             // Every node answers an unknown part the same way, so state stays identical.
-            return []
+            return [UInt8]()
         }
     }
 
@@ -77,5 +78,19 @@ final class NodeStateMachine: ReplicatedStateMachine {
         accessDirectory.replaceAll(with: desk.allStaffUsers())
         accessDirectory.replaceAll(widgets: desk.allWidgets())
         events.setDraining(desk.slotMap.draining.contains(nodeID))
+    }
+}
+
+/// The desk's answer to a command, as the replica hands it to the proposer.
+struct DeskAnswer: StateMachineAnswer {
+    let reply: DeskReply
+
+    func encodedAnswer() -> [UInt8] { reply.encoded() }
+
+    /// The reply in `answer`: as it is when this node applied the command, decoded when the
+    /// answer came from another node.
+    static func reply(in answer: any StateMachineAnswer) throws -> DeskReply {
+        if let local = answer as? DeskAnswer { return local.reply }
+        return try DeskReply.decode(answer.encodedAnswer())
     }
 }

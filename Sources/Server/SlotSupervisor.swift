@@ -114,8 +114,8 @@ final class SlotSupervisor: Sendable {
         guard inFlight.withLock({ $0.insert(key).inserted }) else { return }
         defer { _ = inFlight.withLock { $0.remove(key) } }
         do {
-            let answer = try await node.replica.propose(NodeStateMachine.command(.desk, body))
-            if case .failure(let error) = try DeskReply.decode(answer).result {
+            let answer = try await node.replica.proposeForAnswer(NodeStateMachine.command(.desk, body))
+            if case .failure(let error) = try DeskAnswer.reply(in: answer).result {
                 // Expected when the work was done meanwhile or the slot moved: the fence and
                 // the due checks in apply refused it and nothing changed.
                 node.logger.debug("slot work \(action.typeName) refused: \(error.message)")

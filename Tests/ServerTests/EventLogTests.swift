@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Server
 import ServiceDesk
@@ -52,5 +53,32 @@ import ServiceDesk
         let (late, lateCancel) = log.subscribe(after: 0)
         defer { lateCancel() }
         #expect(await drain(late, count: 1) == ["d"])
+    }
+
+    /// Events are rendered when first sent: the frame still carries the event as published.
+    @Test func aDeliveredEventIsItsJSONFrame() async throws {
+        let log = EventLog()
+        log.publish([event("hello")], seq: 7)
+        let (stream, cancel) = log.subscribe(after: 0)
+        defer { cancel() }
+        var iterator = stream.makeAsyncIterator()
+        guard case .event(let entry)? = await iterator.next() else {
+            Issue.record("no event delivered")
+            return
+        }
+        let frame = try #require(try JSONSerialization.jsonObject(with: Data(entry.json.utf8)) as? [String: Any])
+        #expect(frame["seq"] as? Int == 7)
+        #expect(frame["type"] as? String == "message.created")
+        #expect(frame["conversationId"] as? String == "v1")
+        #expect((frame["data"] as? [String: Any])?["text"] as? String == "hello")
+    }
+
+    /// The proposer on the node that applied a command gets the reply itself; one on another
+    /// node gets its bytes. Both read the same reply.
+    @Test func aLocalAnswerAndAForwardedOneGiveTheSameReply() throws {
+        let reply = DeskReply(result: .success(event("x").event.payload), replayed: true)
+        let local = DeskAnswer(reply: reply)
+        #expect(try DeskAnswer.reply(in: local) == reply)
+        #expect(try DeskAnswer.reply(in: local.encodedAnswer()) == reply)
     }
 }

@@ -171,7 +171,7 @@ final class BinaryEncoderImpl: Encoder {
     /// Positions of the fields in key order; a key encoded twice keeps its last value, as in
     /// JSON. Ties are broken by position, so the order never depends on the sort's stability.
     private func lastOfEachKeySorted() -> [Int] {
-        let sorted = items.indices.sorted { left, right in
+        let sorted = items.count <= 16 ? insertionSortedByKey() : items.indices.sorted { left, right in
             let (a, b) = (items[left].key, items[right].key)
             if a == b { return left < right }
             return utf8Precedes(a, b)
@@ -183,6 +183,22 @@ final class BinaryEncoderImpl: Encoder {
             order.append(index)
         }
         return order
+    }
+
+    /// The same order for the few fields of a struct, where a general sort costs more than
+    /// the comparisons: an insertion sort, which keeps equal keys in position order.
+    private func insertionSortedByKey() -> [Int] {
+        var sorted = Array(items.indices)
+        for next in sorted.indices.dropFirst() {
+            let moving = sorted[next]
+            var slot = next
+            while slot > 0, utf8Precedes(items[moving].key, items[sorted[slot - 1]].key) {
+                sorted[slot] = sorted[slot - 1]
+                slot -= 1
+            }
+            sorted[slot] = moving
+        }
+        return sorted
     }
 }
 

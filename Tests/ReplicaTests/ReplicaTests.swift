@@ -38,6 +38,8 @@ struct ReplicaTests {
         for value in 0..<50 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
         let victim = [1, 2, 3].first { $0 != leader }!
         cluster.stop(victim)
+        // A clean stop flushed the memtables: the next start has no write-ahead log to replay.
+        #expect(try newestWriteAheadLogBytes(in: cluster.directory.appendingPathComponent("n\(victim)").path) == 0)
         for value in 50..<100 { _ = try await cluster.put("k\(value)", "\(value)", via: leader) }
         try cluster.start(victim)
         let applied = cluster.replicas[leader]!.status.applied
@@ -170,4 +172,13 @@ struct ReplicaTests {
             _ = try await replica.read { _ in 0 }
         }
     }
+
+}
+
+/// The size of the write-ahead log RocksDB writes to now (the highest-numbered `.log`).
+func newestWriteAheadLogBytes(in path: String) throws -> Int {
+    let logs = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".log") }
+    let newest = try #require(logs.max { Int($0.dropLast(4)) ?? 0 < Int($1.dropLast(4)) ?? 0 })
+    let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + newest)
+    return (attributes[.size] as? NSNumber)?.intValue ?? -1
 }

@@ -34,10 +34,7 @@ enum BinaryCoding {
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
-        guard bytes.first == marker else { throw DeskDecodingError.malformed("not binary-coded") }
-        let end = try BinaryInput.skip(bytes, at: 1, depth: 0)
-        guard end == bytes.count else { throw DeskDecodingError.malformed("trailing bytes") }
-        return try BinaryInput(bytes: bytes).decode(type, at: 1)
+        try BinaryInput(checking: bytes).decode(type, at: 1)
     }
 }
 

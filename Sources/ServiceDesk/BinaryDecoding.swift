@@ -4,6 +4,36 @@
 struct BinaryInput {
     let bytes: [UInt8]
 
+    /// Binary-coded bytes (marker, then one value) whose structure is checked first.
+    init(checking bytes: [UInt8]) throws(DeskDecodingError) {
+        guard bytes.first == BinaryCoding.marker else { throw .malformed("not binary-coded") }
+        let end = try Self.skip(bytes, at: 1, depth: 0)
+        guard end == bytes.count else { throw .malformed("trailing bytes") }
+        self.bytes = bytes
+    }
+
+    private init(unchecked bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// A lone null, for a missing value that a decoder asks for anyway.
+    static let null = BinaryInput(unchecked: [BinaryCoding.Tag.null.rawValue])
+
+    /// Where the value of field `name` lies in the object at `offset`.
+    func field(_ name: String, inObjectAt offset: Int) throws -> Int {
+        guard tag(at: offset) == .object else { throw mismatch([String: Any].self, at: offset, expected: "an object") }
+        var position = offset + 1
+        let count = try Self.readCount(bytes, &position)
+        let wanted = Array(name.utf8)
+        for _ in 0..<count {
+            let keyCount = try Self.readCount(bytes, &position)
+            let valueOffset = position + keyCount
+            if bytes[position..<valueOffset].elementsEqual(wanted) { return valueOffset }
+            position = try Self.skip(bytes, at: valueOffset, depth: 0)
+        }
+        throw DecodingError.keyNotFound(BinaryPathKey(stringValue: name), .init(codingPath: [], debugDescription: "no value for \(name)"))
+    }
+
     /// The end of the value at `offset`, checking its structure on the way: known tags,
     /// lengths and counts within the bytes, nesting no deeper than `BinaryCoding.depthMax`.
     /// Strings are checked to be UTF-8 when they are read.
@@ -321,7 +351,7 @@ struct BinaryKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// A decoder of the value at `offset`, or of null when the key is absent.
     private func decoder(at offset: Int?) throws -> any Decoder {
         guard let offset else {
-            return BinaryDecoderImpl(input: BinaryInput(bytes: [BinaryCoding.Tag.null.rawValue]), offset: 0)
+            return BinaryDecoderImpl(input: .null, offset: 0)
         }
         return BinaryDecoderImpl(input: input, offset: offset)
     }

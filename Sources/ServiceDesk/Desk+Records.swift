@@ -172,7 +172,6 @@ extension Desk {
         var all: [StoredRecord] = []
         all += customers.values.map(StoredRecord.customer)
         all += conversations.values.map(StoredRecord.conversation)
-        all += messages.values.flatMap { $0.map(StoredRecord.message) }
         all += staff.values.map(StoredRecord.staff)
         all += teams.values.map(StoredRecord.team)
         all += cannedResponses.values.map(StoredRecord.cannedResponse)
@@ -183,7 +182,13 @@ extension Desk {
         all += queues.values.map(StoredRecord.queue)
         all += routingRules.values.map(StoredRecord.routingRule)
         all += ticketRecords()
-        return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        var pairs = all.map { (key: $0.key, value: $0.encoded()) }
+        for (conversationID, list) in messages {
+            for (offset, stored) in list.enumerated() {
+                pairs.append((key: RecordKey.message(conversationID, seq: UInt64(offset + 1)), value: stored.record))
+            }
+        }
+        return pairs.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
@@ -197,12 +202,12 @@ extension Desk {
     public init(records: [(key: [UInt8], value: [UInt8])], decodingWorkers: Int, limits: DeskLimits = .standard) throws(DeskDecodingError) {
         let chunkCount = max(1, min(decodingWorkers, records.count / 1_000))
         let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
-        let results = ChunkResults(count: chunkCount)
+        let results = ChunkResults<LoadedRecord>(count: chunkCount)
         defer { results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let range = (chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)
-            results.store(chunk, Result { () throws(DeskDecodingError) -> [StoredRecord] in
-                var decoded: [StoredRecord] = []
+            results.store(chunk, Result { () throws(DeskDecodingError) -> [LoadedRecord] in
+                var decoded: [LoadedRecord] = []
                 decoded.reserveCapacity(range.count)
                 for (key, value) in records[range] where RecordKey.isDeskKey(key) {
                     decoded.append(try Self.decodeRecord(key: key, value: value))
@@ -210,27 +215,52 @@ extension Desk {
                 return decoded
             })
         }
-        var decoded: [StoredRecord] = []
+        var decoded: [LoadedRecord] = []
         decoded.reserveCapacity(records.count)
         for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
         try self.init(decoded: decoded, limits: limits)
     }
 
-    private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
-        let record = try StoredRecord.decode(value)
-        guard record.key == key else { throw .malformed("record stored under the wrong key") }
-        return record
+    /// A record as a restart reads it: messages only as far as their header (most records
+    /// are messages, and nothing reads them until asked), everything else decoded.
+    fileprivate enum LoadedRecord {
+        case record(StoredRecord)
+        case message(StoredMessage.Header, StoredMessage)
     }
 
-    private init(decoded: [StoredRecord], limits: DeskLimits) throws(DeskDecodingError) {
+    private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> LoadedRecord {
+        if key.starts(with: messageKeyPrefix) {
+            let header = try StoredMessage.header(of: value)
+            guard RecordKey.message(header.conversationID, seq: header.seq) == key else {
+                throw .malformed("record stored under the wrong key")
+            }
+            return .message(header, StoredMessage(record: value))
+        }
+        let record = try StoredRecord.decode(value)
+        guard record.key == key else { throw .malformed("record stored under the wrong key") }
+        return .record(record)
+    }
+
+    private static let messageKeyPrefix = Array((RecordKey.prefix + "message/").utf8)
+
+    private init(decoded: [LoadedRecord], limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
         var auditEntries: [AuditEntry] = []
         var idempotencyEntries: [IdempotencyEntry] = []
-        for record in decoded {
+        var loadedMessages: [String: [(header: StoredMessage.Header, stored: StoredMessage)]] = [:]
+        for loaded in decoded {
+            let record: StoredRecord
+            switch loaded {
+            case .message(let header, let stored):
+                loadedMessages[header.conversationID, default: []].append((header, stored))
+                continue
+            case .record(let decoded):
+                record = decoded
+            }
             switch record {
             case .customer(let customer): customers[customer.id] = customer
             case .conversation(let conversation): conversations[conversation.id] = conversation
-            case .message(let message): messages[message.conversationID, default: []].append(message)
+            case .message: preconditionFailure("message records load through their headers")
             case .staff(let user): staff[user.id] = user
             case .team(let team): teams[team.id] = team
             case .cannedResponse(let response): cannedResponses[response.id] = response
@@ -248,7 +278,26 @@ extension Desk {
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
         idempotency = IdempotencyTable(entries: idempotencyEntries)
+        try loadMessages(loadedMessages)
         try rebuildDerivedState()
+    }
+
+    /// Puts each conversation's messages in seq order and indexes their ids, checking what
+    /// apply guarantees: gapless seqs that match the conversation.
+    private mutating func loadMessages(
+        _ loaded: [String: [(header: StoredMessage.Header, stored: StoredMessage)]]
+    ) throws(DeskDecodingError) {
+        for (conversationID, list) in loaded {
+            // Keys sort by seq, so records read in key order need no sorting.
+            let sorted = list.indices.dropFirst().allSatisfy { list[$0 - 1].header.seq < list[$0].header.seq }
+                ? list : list.sorted { $0.header.seq < $1.header.seq }
+            guard let conversation = conversations[conversationID],
+                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.header.seq }),
+                UInt64(sorted.count) == conversation.lastMessageSeq
+            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
+            messages[conversationID] = sorted.map(\.stored)
+            for entry in sorted { conversationIDByMessageID[entry.header.id] = conversationID }
+        }
     }
 
     /// Rebuilds the lookup indexes and checks what apply guarantees: gapless message seqs
@@ -256,15 +305,6 @@ extension Desk {
     private mutating func rebuildDerivedState() throws(DeskDecodingError) {
         for customer in customers.values { indexExternalIDs(of: customer) }
         for user in staff.values { staffIDByEmail[user.email] = user.id }
-        for (conversationID, list) in messages {
-            let sorted = list.sorted { $0.seq < $1.seq }
-            guard let conversation = conversations[conversationID],
-                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.seq }),
-                UInt64(sorted.count) == conversation.lastMessageSeq
-            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
-            messages[conversationID] = sorted
-            for message in sorted { conversationIDByMessageID[message.id] = conversationID }
-        }
         for conversation in conversations.values {
             guard customers[conversation.customerID] != nil else {
                 throw .malformed("conversation \(conversation.id) names a missing customer")
@@ -328,15 +368,15 @@ private struct SnapshotReader {
 
 /// One result slot per decoding worker. Each worker writes only its own slot, and the slots
 /// are read after `concurrentPerform` returned, so no two threads touch one slot.
-private struct ChunkResults: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<Result<[StoredRecord], DeskDecodingError>>
+private struct ChunkResults<Element>: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Result<[Element], DeskDecodingError>>
 
     init(count: Int) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: .success([]))
     }
 
-    func store(_ chunk: Int, _ result: Result<[StoredRecord], DeskDecodingError>) { slots[chunk] = result }
+    func store(_ chunk: Int, _ result: Result<[Element], DeskDecodingError>) { slots[chunk] = result }
 
     func deallocate() {
         slots.deinitialize()

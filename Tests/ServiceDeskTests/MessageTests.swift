@@ -29,6 +29,49 @@ import Testing
         #expect(harness.desk.message(id: "m1") == message)
     }
 
+    /// A restart reads only the header of each message record; the messages read afterwards
+    /// are the ones written, whichever form (binary, or JSON from earlier builds) they have.
+    @Test func messagesLoadFromTheirRecordsAndReadTheSame() throws {
+        var harness = Harness.populated()
+        for number in 1...5 { harness.ok(number.isMultiple(of: 2) ? Harness.agent : Harness.customer, post("m\(number)", "text \(number)")) }
+        let records = harness.desk.records()
+        let restarted = try Desk(records: records)
+        #expect(restarted == harness.desk)
+        #expect(restarted.messages(conversationID: "v1", limit: 10) == harness.desk.messages(conversationID: "v1", limit: 10))
+        #expect(restarted.message(id: "m4")?.text == "text 4")
+
+        let isMessage = { (key: [UInt8]) in String(decoding: key, as: UTF8.self).hasPrefix("sd/message/") }
+        let asJSON = try records.map { record in
+            isMessage(record.key) ? (key: record.key, value: DeskJSON.encode(try StoredRecord.decode(record.value))) : record
+        }
+        let fromJSON = try Desk(records: asJSON)
+        #expect(fromJSON == harness.desk)
+        #expect(fromJSON.messages(conversationID: "v1", afterSeq: 3, limit: 10).map(\.text) == ["text 4", "text 5"])
+        // A duplicate id is still refused after a restart: the ids are indexed from the headers.
+        harness.desk = restarted
+        harness.rejects(Harness.customer, post("m2"), .conflict)
+    }
+
+    @Test func damagedMessageRecordsStopTheLoad() throws {
+        var harness = Harness.populated()
+        harness.ok(Harness.customer, post("m1"))
+        harness.ok(Harness.customer, post("m2"))
+        let records = harness.desk.records()
+        let first = try #require(records.firstIndex { String(decoding: $0.key, as: UTF8.self).hasPrefix("sd/message/") })
+        var swapped = records
+        swapped[first].value = records[first + 1].value
+        #expect(throws: DeskDecodingError.malformed("record stored under the wrong key")) { try Desk(records: swapped) }
+        var truncated = records
+        truncated[first].value.removeLast()
+        #expect(throws: DeskDecodingError.self) { try Desk(records: truncated) }
+        var otherKind = records
+        otherKind[first].value = try #require(records.first { String(decoding: $0.key, as: UTF8.self).hasPrefix("sd/customer/") }).value
+        #expect(throws: DeskDecodingError.malformed("a message key holds another kind of record")) { try Desk(records: otherKind) }
+        var missing = records
+        missing.remove(at: first)
+        #expect(throws: DeskDecodingError.malformed("messages of conversation v1 do not match it")) { try Desk(records: missing) }
+    }
+
     @Test func internalNotesAreFlaggedAndHiddenFromCustomers() throws {
         var harness = Harness.populated()
         harness.ok(Harness.customer, post("m1"))

@@ -24,11 +24,12 @@ struct BinaryInput {
         guard tag(at: offset) == .object else { throw mismatch([String: Any].self, at: offset, expected: "an object") }
         var position = offset + 1
         let count = try Self.readCount(bytes, &position)
-        let wanted = Array(name.utf8)
+        var wanted = name
         for _ in 0..<count {
             let keyCount = try Self.readCount(bytes, &position)
             let valueOffset = position + keyCount
-            if bytes[position..<valueOffset].elementsEqual(wanted) { return valueOffset }
+            let start = position
+            if wanted.withUTF8({ $0.elementsEqual(bytes[start..<valueOffset]) }) { return valueOffset }
             position = try Self.skip(bytes, at: valueOffset, depth: 0)
         }
         throw DecodingError.keyNotFound(BinaryPathKey(stringValue: name), .init(codingPath: [], debugDescription: "no value for \(name)"))

@@ -11,6 +11,26 @@ public enum RecordKey {
     static func message(_ conversationID: String, seq: UInt64) -> [UInt8] {
         key("message/" + conversationID + "/" + padded(seq))
     }
+
+    /// Whether `key` is `message(conversationID, seq:)`, compared in place: a restart checks
+    /// this for every message.
+    static func isMessageKey(_ key: [UInt8], conversationID: String, seq: UInt64) -> Bool {
+        var id = conversationID
+        let idCount = id.utf8.count
+        let idStart = messagePrefixBytes.count
+        guard key.count == idStart + idCount + 1 + 20, key.starts(with: messagePrefixBytes),
+            id.withUTF8({ $0.elementsEqual(key[idStart..<(idStart + idCount)]) }),
+            key[idStart + idCount] == UInt8(ascii: "/")
+        else { return false }
+        var rest = seq
+        for position in (key.count - 20..<key.count).reversed() {
+            guard key[position] == UInt8(ascii: "0") + UInt8(rest % 10) else { return false }
+            rest /= 10
+        }
+        return rest == 0
+    }
+
+    static let messagePrefixBytes = Array((prefix + "message/").utf8)
     static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
@@ -229,9 +249,9 @@ extension Desk {
     }
 
     private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> LoadedRecord {
-        if key.starts(with: messageKeyPrefix) {
+        if key.starts(with: RecordKey.messagePrefixBytes) {
             let header = try StoredMessage.header(of: value)
-            guard RecordKey.message(header.conversationID, seq: header.seq) == key else {
+            guard RecordKey.isMessageKey(key, conversationID: header.conversationID, seq: header.seq) else {
                 throw .malformed("record stored under the wrong key")
             }
             return .message(header, StoredMessage(record: value))
@@ -241,18 +261,16 @@ extension Desk {
         return .record(record)
     }
 
-    private static let messageKeyPrefix = Array((RecordKey.prefix + "message/").utf8)
-
     private init(decoded: [LoadedRecord], limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
         var auditEntries: [AuditEntry] = []
         var idempotencyEntries: [IdempotencyEntry] = []
-        var loadedMessages: [String: [(header: StoredMessage.Header, stored: StoredMessage)]] = [:]
+        var loadedMessages: [(header: StoredMessage.Header, stored: StoredMessage)] = []
         for loaded in decoded {
             let record: StoredRecord
             switch loaded {
             case .message(let header, let stored):
-                loadedMessages[header.conversationID, default: []].append((header, stored))
+                loadedMessages.append((header, stored))
                 continue
             case .record(let decoded):
                 record = decoded
@@ -284,10 +302,17 @@ extension Desk {
 
     /// Puts each conversation's messages in seq order and indexes their ids, checking what
     /// apply guarantees: gapless seqs that match the conversation.
-    private mutating func loadMessages(
-        _ loaded: [String: [(header: StoredMessage.Header, stored: StoredMessage)]]
-    ) throws(DeskDecodingError) {
-        for (conversationID, list) in loaded {
+    private mutating func loadMessages(_ loaded: [(header: StoredMessage.Header, stored: StoredMessage)]) throws(DeskDecodingError) {
+        // Records in key order come in one run per conversation; gather runs, not messages.
+        var byConversation: [String: [(header: StoredMessage.Header, stored: StoredMessage)]] = [:]
+        var runStart = 0
+        for position in loaded.indices where position + 1 == loaded.count
+            || loaded[position + 1].header.conversationID != loaded[position].header.conversationID {
+            byConversation[loaded[position].header.conversationID, default: []] += loaded[runStart...position]
+            runStart = position + 1
+        }
+        conversationIDByMessageID.reserveCapacity(loaded.count)
+        for (conversationID, list) in byConversation {
             // Keys sort by seq, so records read in key order need no sorting.
             let sorted = list.indices.dropFirst().allSatisfy { list[$0 - 1].header.seq < list[$0].header.seq }
                 ? list : list.sorted { $0.header.seq < $1.header.seq }

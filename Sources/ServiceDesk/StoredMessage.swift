@@ -8,8 +8,10 @@ struct StoredMessage: Sendable {
     /// The record as written to the `state` column family (`StoredRecord.message`).
     let record: [UInt8]
 
+    /// Keeps `record` in an array of its exact size: an encoder's output has room to spare,
+    /// and a desk holds millions of these.
     init(record: [UInt8]) {
-        self.record = record
+        self.record = record.capacity > record.count ? Array(record[...]) : record
     }
 
     /// The message. The record was written by this desk or checked when it was loaded, so it

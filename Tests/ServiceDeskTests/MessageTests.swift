@@ -52,6 +52,17 @@ import Testing
         harness.rejects(Harness.customer, post("m2"), .conflict)
     }
 
+    @Test func messageKeysCompareInPlace() {
+        for (conversationID, seq) in [("v1", UInt64(1)), ("a/b", 10), ("é", 12_345_678_901_234_567_890), ("", 0)] {
+            let key = RecordKey.message(conversationID, seq: seq)
+            #expect(RecordKey.isMessageKey(key, conversationID: conversationID, seq: seq))
+            #expect(!RecordKey.isMessageKey(key, conversationID: conversationID, seq: seq + 1))
+            #expect(!RecordKey.isMessageKey(key, conversationID: conversationID + "x", seq: seq))
+            #expect(!RecordKey.isMessageKey(RecordKey.customer(conversationID), conversationID: conversationID, seq: seq))
+        }
+        #expect(!RecordKey.isMessageKey(RecordKey.message("v1", seq: 7), conversationID: "v2", seq: 7))
+    }
+
     @Test func damagedMessageRecordsStopTheLoad() throws {
         var harness = Harness.populated()
         harness.ok(Harness.customer, post("m1"))

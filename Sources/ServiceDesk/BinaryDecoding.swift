@@ -19,22 +19,6 @@ struct BinaryInput {
     /// A lone null, for a missing value that a decoder asks for anyway.
     static let null = BinaryInput(unchecked: [BinaryCoding.Tag.null.rawValue])
 
-    /// Where the value of field `name` lies in the object at `offset`.
-    func field(_ name: String, inObjectAt offset: Int) throws -> Int {
-        guard tag(at: offset) == .object else { throw mismatch([String: Any].self, at: offset, expected: "an object") }
-        var position = offset + 1
-        let count = try Self.readCount(bytes, &position)
-        var wanted = name
-        for _ in 0..<count {
-            let keyCount = try Self.readCount(bytes, &position)
-            let valueOffset = position + keyCount
-            let start = position
-            if wanted.withUTF8({ $0.elementsEqual(bytes[start..<valueOffset]) }) { return valueOffset }
-            position = try Self.skip(bytes, at: valueOffset, depth: 0)
-        }
-        throw DecodingError.keyNotFound(BinaryPathKey(stringValue: name), .init(codingPath: [], debugDescription: "no value for \(name)"))
-    }
-
     /// The end of the value at `offset`, checking its structure on the way: known tags,
     /// lengths and counts within the bytes, nesting no deeper than `BinaryCoding.depthMax`.
     /// Strings are checked to be UTF-8 when they are read.

@@ -122,10 +122,9 @@ extension Desk {
         precondition(
             UInt64(messages[message.conversationID, default: []].count) + 1 == message.seq,
             "message seq must follow the conversation's last message")
-        let record = StoredRecord.message(message).encoded()
-        messages[message.conversationID, default: []].append(StoredMessage(record: record))
+        messages[message.conversationID, default: []].append(message)
         conversationIDByMessageID[message.id] = message.conversationID
-        writer.put(RecordKey.message(message.conversationID, seq: message.seq), record)
+        writer.put(RecordKey.message(message.conversationID, seq: message.seq), StoredRecord.message(message).encoded())
     }
 
     private mutating func store(_ user: StaffUser, writer: inout RecordWriter) {

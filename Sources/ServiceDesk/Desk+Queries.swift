@@ -58,14 +58,14 @@ extension Desk {
         conversationID: String, afterSeq: UInt64 = 0, limit: Int, includeInternal: Bool = true
     ) -> [Message] {
         guard let list = messages[conversationID], afterSeq < UInt64(list.count) else { return [] }
-        let visible = list[Int(afterSeq)...].lazy.map(\.message).filter { includeInternal || !$0.internal }
+        let visible = list[Int(afterSeq)...].lazy.filter { includeInternal || !$0.internal }
         return Array(visible.prefix(pageSize(limit)))
     }
 
     /// The message with `id`.
     public func message(id: String) -> Message? {
         guard let conversationID = conversationIDByMessageID[id] else { return nil }
-        return messages[conversationID]?.lazy.map(\.message).first { $0.id == id }
+        return messages[conversationID]?.first { $0.id == id }
     }
 
     /// Conversations matching `filter`, newest first (by creation time, then id descending).

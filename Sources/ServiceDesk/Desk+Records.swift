@@ -30,7 +30,7 @@ public enum RecordKey {
         return rest == 0
     }
 
-    static let messagePrefixBytes = Array((prefix + "message/").utf8)
+    private static let messagePrefixBytes = Array((prefix + "message/").utf8)
     static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
@@ -93,6 +93,15 @@ enum StoredRecord: Sendable, Hashable {
 
     static func decode(_ bytes: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
         try DeskCoding.decode(StoredRecord.self, from: bytes)
+    }
+
+    /// Whether `key` is the record's key; messages, most of a desk, are checked without
+    /// building theirs.
+    func isStored(under key: [UInt8]) -> Bool {
+        if case .message(let message) = self {
+            return RecordKey.isMessageKey(key, conversationID: message.conversationID, seq: message.seq)
+        }
+        return self.key == key
     }
 
     /// The key the record is stored under.
@@ -192,6 +201,7 @@ extension Desk {
         var all: [StoredRecord] = []
         all += customers.values.map(StoredRecord.customer)
         all += conversations.values.map(StoredRecord.conversation)
+        all += messages.values.flatMap { $0.map(StoredRecord.message) }
         all += staff.values.map(StoredRecord.staff)
         all += teams.values.map(StoredRecord.team)
         all += cannedResponses.values.map(StoredRecord.cannedResponse)
@@ -202,13 +212,7 @@ extension Desk {
         all += queues.values.map(StoredRecord.queue)
         all += routingRules.values.map(StoredRecord.routingRule)
         all += ticketRecords()
-        var pairs = all.map { (key: $0.key, value: $0.encoded()) }
-        for (conversationID, list) in messages {
-            for (offset, stored) in list.enumerated() {
-                pairs.append((key: RecordKey.message(conversationID, seq: UInt64(offset + 1)), value: stored.record))
-            }
-        }
-        return pairs.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
@@ -222,12 +226,12 @@ extension Desk {
     public init(records: [(key: [UInt8], value: [UInt8])], decodingWorkers: Int, limits: DeskLimits = .standard) throws(DeskDecodingError) {
         let chunkCount = max(1, min(decodingWorkers, records.count / 1_000))
         let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
-        let results = ChunkResults<LoadedRecord>(count: chunkCount)
+        let results = ChunkResults(count: chunkCount)
         defer { results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let range = (chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)
-            results.store(chunk, Result { () throws(DeskDecodingError) -> [LoadedRecord] in
-                var decoded: [LoadedRecord] = []
+            results.store(chunk, Result { () throws(DeskDecodingError) -> [StoredRecord] in
+                var decoded: [StoredRecord] = []
                 decoded.reserveCapacity(range.count)
                 for (key, value) in records[range] where RecordKey.isDeskKey(key) {
                     decoded.append(try Self.decodeRecord(key: key, value: value))
@@ -235,50 +239,27 @@ extension Desk {
                 return decoded
             })
         }
-        var decoded: [LoadedRecord] = []
+        var decoded: [StoredRecord] = []
         decoded.reserveCapacity(records.count)
         for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
         try self.init(decoded: decoded, limits: limits)
     }
 
-    /// A record as a restart reads it: messages only as far as their header (most records
-    /// are messages, and nothing reads them until asked), everything else decoded.
-    fileprivate enum LoadedRecord {
-        case record(StoredRecord)
-        case message(StoredMessage.Header, StoredMessage)
-    }
-
-    private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> LoadedRecord {
-        if key.starts(with: RecordKey.messagePrefixBytes) {
-            let header = try StoredMessage.header(of: value)
-            guard RecordKey.isMessageKey(key, conversationID: header.conversationID, seq: header.seq) else {
-                throw .malformed("record stored under the wrong key")
-            }
-            return .message(header, StoredMessage(record: value))
-        }
+    private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
         let record = try StoredRecord.decode(value)
-        guard record.key == key else { throw .malformed("record stored under the wrong key") }
-        return .record(record)
+        guard record.isStored(under: key) else { throw .malformed("record stored under the wrong key") }
+        return record
     }
 
-    private init(decoded: [LoadedRecord], limits: DeskLimits) throws(DeskDecodingError) {
+    private init(decoded: [StoredRecord], limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
         var auditEntries: [AuditEntry] = []
         var idempotencyEntries: [IdempotencyEntry] = []
-        var loadedMessages: [(header: StoredMessage.Header, stored: StoredMessage)] = []
-        for loaded in decoded {
-            let record: StoredRecord
-            switch loaded {
-            case .message(let header, let stored):
-                loadedMessages.append((header, stored))
-                continue
-            case .record(let decoded):
-                record = decoded
-            }
+        for record in decoded {
             switch record {
             case .customer(let customer): customers[customer.id] = customer
             case .conversation(let conversation): conversations[conversation.id] = conversation
-            case .message: preconditionFailure("message records load through their headers")
+            case .message(let message): messages[message.conversationID, default: []].append(message)
             case .staff(let user): staff[user.id] = user
             case .team(let team): teams[team.id] = team
             case .cannedResponse(let response): cannedResponses[response.id] = response
@@ -296,33 +277,7 @@ extension Desk {
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
         idempotency = IdempotencyTable(entries: idempotencyEntries)
-        try loadMessages(loadedMessages)
         try rebuildDerivedState()
-    }
-
-    /// Puts each conversation's messages in seq order and indexes their ids, checking what
-    /// apply guarantees: gapless seqs that match the conversation.
-    private mutating func loadMessages(_ loaded: [(header: StoredMessage.Header, stored: StoredMessage)]) throws(DeskDecodingError) {
-        // Records in key order come in one run per conversation; gather runs, not messages.
-        var byConversation: [String: [(header: StoredMessage.Header, stored: StoredMessage)]] = [:]
-        var runStart = 0
-        for position in loaded.indices where position + 1 == loaded.count
-            || loaded[position + 1].header.conversationID != loaded[position].header.conversationID {
-            byConversation[loaded[position].header.conversationID, default: []] += loaded[runStart...position]
-            runStart = position + 1
-        }
-        conversationIDByMessageID.reserveCapacity(loaded.count)
-        for (conversationID, list) in byConversation {
-            // Keys sort by seq, so records read in key order need no sorting.
-            let sorted = list.indices.dropFirst().allSatisfy { list[$0 - 1].header.seq < list[$0].header.seq }
-                ? list : list.sorted { $0.header.seq < $1.header.seq }
-            guard let conversation = conversations[conversationID],
-                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.header.seq }),
-                UInt64(sorted.count) == conversation.lastMessageSeq
-            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
-            messages[conversationID] = sorted.map(\.stored)
-            for entry in sorted { conversationIDByMessageID[entry.header.id] = conversationID }
-        }
     }
 
     /// Rebuilds the lookup indexes and checks what apply guarantees: gapless message seqs
@@ -330,6 +285,15 @@ extension Desk {
     private mutating func rebuildDerivedState() throws(DeskDecodingError) {
         for customer in customers.values { indexExternalIDs(of: customer) }
         for user in staff.values { staffIDByEmail[user.email] = user.id }
+        for (conversationID, list) in messages {
+            let sorted = list.sorted { $0.seq < $1.seq }
+            guard let conversation = conversations[conversationID],
+                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.seq }),
+                UInt64(sorted.count) == conversation.lastMessageSeq
+            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
+            messages[conversationID] = sorted
+            for message in sorted { conversationIDByMessageID[message.id] = conversationID }
+        }
         for conversation in conversations.values {
             guard customers[conversation.customerID] != nil else {
                 throw .malformed("conversation \(conversation.id) names a missing customer")
@@ -393,15 +357,15 @@ private struct SnapshotReader {
 
 /// One result slot per decoding worker. Each worker writes only its own slot, and the slots
 /// are read after `concurrentPerform` returned, so no two threads touch one slot.
-private struct ChunkResults<Element>: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<Result<[Element], DeskDecodingError>>
+private struct ChunkResults: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Result<[StoredRecord], DeskDecodingError>>
 
     init(count: Int) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: .success([]))
     }
 
-    func store(_ chunk: Int, _ result: Result<[Element], DeskDecodingError>) { slots[chunk] = result }
+    func store(_ chunk: Int, _ result: Result<[StoredRecord], DeskDecodingError>) { slots[chunk] = result }
 
     func deallocate() {
         slots.deinitialize()

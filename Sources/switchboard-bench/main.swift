@@ -6,7 +6,8 @@
 // command, entry or batch as the name says. Numbers are wall-clock on whatever machine runs it:
 // compare them with each other and across commits on the same machine, not across machines.
 // Names: codec, desk-apply, desk-apply-encoded, desk-snapshot-100k, raft-commit-1, raft-commit-64, rocksdb-append-1,
-// rocksdb-append-64 (all by default).
+// rocksdb-append-64, and desk-memory (resident bytes per message held, printed as
+// `rss_bytes_per_message`) (all by default).
 import Foundation
 
 let benchmarks: [(name: String, run: () throws -> Result)] = [
@@ -21,7 +22,7 @@ let benchmarks: [(name: String, run: () throws -> Result)] = [
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())
-let unknown = requested.subtracting(benchmarks.map(\.name))
+let unknown = requested.subtracting(benchmarks.map(\.name) + ["desk-memory"])
 guard unknown.isEmpty else {
     print("unknown benchmark(s): \(unknown.sorted().joined(separator: " ")); known: \(benchmarks.map(\.name).joined(separator: " "))")
     exit(2)
@@ -29,4 +30,7 @@ guard unknown.isEmpty else {
 for benchmark in benchmarks where requested.isEmpty || requested.contains(benchmark.name) {
     let result = try benchmark.run()
     print(result.line(name: benchmark.name))
+}
+if requested.isEmpty || requested.contains("desk-memory") {
+    print(try MemoryBenchmark.run(messages: 200_000))
 }

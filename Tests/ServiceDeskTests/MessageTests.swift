@@ -29,8 +29,8 @@ import Testing
         #expect(harness.desk.message(id: "m1") == message)
     }
 
-    /// A restart reads only the header of each message record; the messages read afterwards
-    /// are the ones written, whichever form (binary, or JSON from earlier builds) they have.
+    /// The messages read after a restart are the ones written, whichever form (binary, or
+    /// JSON from earlier builds) their records have, and their ids stay taken.
     @Test func messagesLoadFromTheirRecordsAndReadTheSame() throws {
         var harness = Harness.populated()
         for number in 1...5 { harness.ok(number.isMultiple(of: 2) ? Harness.agent : Harness.customer, post("m\(number)", "text \(number)")) }
@@ -47,7 +47,6 @@ import Testing
         let fromJSON = try Desk(records: asJSON)
         #expect(fromJSON == harness.desk)
         #expect(fromJSON.messages(conversationID: "v1", afterSeq: 3, limit: 10).map(\.text) == ["text 4", "text 5"])
-        // A duplicate id is still refused after a restart: the ids are indexed from the headers.
         harness.desk = restarted
         harness.rejects(Harness.customer, post("m2"), .conflict)
     }
@@ -77,7 +76,7 @@ import Testing
         #expect(throws: DeskDecodingError.self) { try Desk(records: truncated) }
         var otherKind = records
         otherKind[first].value = try #require(records.first { String(decoding: $0.key, as: UTF8.self).hasPrefix("sd/customer/") }).value
-        #expect(throws: DeskDecodingError.malformed("a message key holds another kind of record")) { try Desk(records: otherKind) }
+        #expect(throws: DeskDecodingError.malformed("record stored under the wrong key")) { try Desk(records: otherKind) }
         var missing = records
         missing.remove(at: first)
         #expect(throws: DeskDecodingError.malformed("messages of conversation v1 do not match it")) { try Desk(records: missing) }

@@ -112,10 +112,7 @@ extension APIRoutes {
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            let customerID = try await perform {
-                try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.conversation(id: conversationID)?.customerID }
-            }
-            guard let customerID else { throw APIError.notFound("conversation \(conversationID) does not exist") }
+            guard let customerID = node.conversationAccess.entry(conversationID)?.customerID else { throw APIError.notFound("conversation \(conversationID) does not exist") }
             return .customer(id: customerID)
         case .agent:
             guard let id = author.id else { throw APIError.badRequest("an agent author needs an id") }
@@ -136,13 +133,9 @@ extension APIRoutes {
 
     /// Refuses, as not found, a conversation the caller may not see.
     func requireVisible(_ conversationID: String, to identity: Identity) async throws {
-        let viewer = identity.viewer
-        let visible = try await perform {
-            try await replica.staleRead { machine in
-                (machine as? NodeStateMachine)?.desk.conversation(id: conversationID).map(viewer.canSee) ?? false
-            }
+        guard node.conversationAccess.isVisible(conversationID, to: identity.viewer) else {
+            throw APIError.notFound("conversation \(conversationID) does not exist")
         }
-        guard visible == true else { throw APIError.notFound("conversation \(conversationID) does not exist") }
     }
 
     /// PATCH body: absent fields stay as they are; `null` clears assignee, queue or team.

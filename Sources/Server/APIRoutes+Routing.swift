@@ -277,10 +277,9 @@ extension APIRoutes {
         guard case .admin = context.identity else {
             throw APIError(.forbidden, code: "forbidden", message: "only the customer rates a conversation (or the admin token for them)")
         }
-        let customerID = try await perform {
-            try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.conversation(id: id)?.customerID }
+        guard let customerID = node.conversationAccess.entry(id)?.customerID else {
+            throw APIError.notFound("conversation \(id) does not exist")
         }
-        guard let customerID else { throw APIError.notFound("conversation \(id) does not exist") }
         return try await propose(action, actor: .customer(id: customerID), request: request, status: .ok)
     }
 }

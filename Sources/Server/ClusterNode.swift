@@ -19,6 +19,8 @@ public final class ClusterNode: Sendable {
     let liveness: PeerLiveness
     let events: EventLog
     let accessDirectory: AccessDirectory
+    /// Who each conversation concerns, for access checks on the request path.
+    let conversationAccess: ConversationAccess
     let logger: Logger
 
     /// Opens the data dir, prepares the replica and transport; `run` starts serving.
@@ -42,8 +44,11 @@ public final class ClusterNode: Sendable {
         self.events = events
         let accessDirectory = AccessDirectory()
         self.accessDirectory = accessDirectory
+        let conversationAccess = ConversationAccess()
+        self.conversationAccess = conversationAccess
         let replica = try Replica(
-            config: options.replica, store: store, machine: NodeStateMachine(nodeID: options.nodeID, events: events, accessDirectory: accessDirectory),
+            config: options.replica, store: store, machine: NodeStateMachine(
+                nodeID: options.nodeID, events: events, accessDirectory: accessDirectory, conversationAccess: conversationAccess),
             network: TransportNetwork(transport: transport),
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)

@@ -19,14 +19,17 @@ final class NodeStateMachine: ReplicatedStateMachine {
     let events: EventLog
     /// Who may sign in, kept in step with the desk for the request path.
     let accessDirectory: AccessDirectory
+    /// Who each conversation concerns, kept in step with the desk for the request path.
+    let conversationAccess: ConversationAccess
 
     /// This node, to notice when it is being drained.
     let nodeID: NodeID
 
-    init(nodeID: NodeID, events: EventLog, accessDirectory: AccessDirectory) {
+    init(nodeID: NodeID, events: EventLog, accessDirectory: AccessDirectory, conversationAccess: ConversationAccess) {
         self.nodeID = nodeID
         self.events = events
         self.accessDirectory = accessDirectory
+        self.conversationAccess = conversationAccess
     }
 
     static func command(_ part: Part, _ body: [UInt8]) -> [UInt8] {
@@ -40,6 +43,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
         case .desk?:
             let outcome = desk.apply(encodedCommand: Array(data.dropFirst()), index: index)
             write(outcome.changes, into: &changes)
+            for id in outcome.changedConversationIDs { desk.conversation(id: id).map(conversationAccess.update) }
             for event in outcome.events {
                 switch event.payload {
                 case .staff(let user): desk.staffUser(id: user.id).map(accessDirectory.update)
@@ -77,6 +81,7 @@ final class NodeStateMachine: ReplicatedStateMachine {
             decodingWorkers: ProcessInfo.processInfo.activeProcessorCount)
         accessDirectory.replaceAll(with: desk.allStaffUsers())
         accessDirectory.replaceAll(widgets: desk.allWidgets())
+        conversationAccess.replaceAll(with: desk.allConversations)
         events.setDraining(desk.slotMap.draining.contains(nodeID))
     }
 }

@@ -117,12 +117,19 @@ public struct ApplyOutcome: Sendable, Hashable {
     public var changes: [RecordChange]
     /// Whether this is the stored answer to an earlier command with the same idempotency key.
     public var replayed: Bool
+    /// The conversations the command changed (created or updated), for views kept beside the
+    /// desk; empty for rejections and replays.
+    public var changedConversationIDs: [String]
 
-    public init(result: Result<DeskResult, CommandError>, events: [DeskEvent], changes: [RecordChange], replayed: Bool) {
+    public init(
+        result: Result<DeskResult, CommandError>, events: [DeskEvent], changes: [RecordChange], replayed: Bool,
+        changedConversationIDs: [String] = []
+    ) {
         self.result = result
         self.events = events
         self.changes = changes
         self.replayed = replayed
+        self.changedConversationIDs = changedConversationIDs
     }
 
     static func rejected(_ error: CommandError) -> ApplyOutcome {

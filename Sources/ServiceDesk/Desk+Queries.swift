@@ -52,6 +52,9 @@ extension Desk {
     /// The conversation with `id`.
     public func conversation(id: String) -> Conversation? { conversations[id] }
 
+    /// Every conversation, in no particular order.
+    public var allConversations: some Collection<Conversation> { conversations.values }
+
     /// Messages of a conversation with seq greater than `afterSeq`, oldest first.
     /// Customers' views pass `includeInternal: false` so internal notes never reach them.
     public func messages(

@@ -81,7 +81,8 @@ public struct Desk: Sendable, Hashable {
             remember(IdempotencyEntry(key: scopedKey, index: index, result: result), writer: &writer)
         }
         return ApplyOutcome(
-            result: .success(result), events: changeset.events, changes: writer.changes, replayed: false)
+            result: .success(result), events: changeset.events, changes: writer.changes, replayed: false,
+            changedConversationIDs: changeset.conversations.map(\.id))
     }
 
     /// Decodes and applies a command; undecodable bytes are rejected as ``CommandError/Code/invalid``

@@ -1,0 +1,59 @@
+import Replica
+import ServiceDesk
+import Storage
+import Testing
+
+@testable import Server
+
+/// The request path's view of who a conversation concerns follows every applied command.
+@Suite struct ConversationAccessTests {
+    private final class Node {
+        let access = ConversationAccess()
+        let machine: NodeStateMachine
+        var index: UInt64 = 1
+        var time: Int64 = 1_700_000_000_000
+
+        init() {
+            machine = NodeStateMachine(nodeID: 1, events: EventLog(), accessDirectory: AccessDirectory(), conversationAccess: access)
+        }
+
+        func apply(_ actor: ServiceDesk.Actor, _ action: Command.Action) throws {
+            index += 1
+            time += 1_000
+            let command = Command(time: Timestamp(millisecondsSinceEpoch: time), actor: actor, action: action)
+            var changes = WriteBatch()
+            let answer = machine.apply(
+                NodeStateMachine.command(.desk, command.encoded()), index: index, answerWanted: true, changes: &changes)
+            guard case .success = try DeskAnswer.reply(in: answer).result else {
+                Issue.record("\(action) was rejected")
+                return
+            }
+        }
+    }
+
+    @Test func accessFollowsAssignmentsAndTeams() throws {
+        let node = Node()
+        try node.apply(.adminToken, .createTeam(CreateTeam(id: "t1", name: "Billing")))
+        try node.apply(.adminToken, .createStaff(CreateStaff(id: "a1", email: "a1@example.com", name: "Alex", role: .agent, passwordHash: "h", teamIDs: ["t1"])))
+        try node.apply(.adminToken, .createStaff(CreateStaff(id: "a2", email: "a2@example.com", name: "Bo", role: .agent, passwordHash: "h")))
+        try node.apply(.system, .createCustomer(CreateCustomer(id: "c1", name: "Li")))
+        try node.apply(.system, .createConversation(CreateConversation(id: "v1", customer: .existing(id: "c1"), channel: .web)))
+        let owner = Viewer(kind: .customer(id: "c1"), teamIDs: [])
+        let stranger = Viewer(kind: .customer(id: "c2"), teamIDs: [])
+        let alex = Viewer(kind: .staff(id: "a1", role: .agent), teamIDs: ["t1"])
+        let bo = Viewer(kind: .staff(id: "a2", role: .agent), teamIDs: [])
+        #expect(node.access.isVisible("v1", to: owner) && !node.access.isVisible("v1", to: stranger))
+        #expect(node.access.entry("v1")?.customerID == "c1")
+        #expect(!node.access.isVisible("v2", to: owner), "an unknown conversation is visible to nobody")
+
+        try node.apply(.adminToken, .updateConversation(UpdateConversation(conversationID: "v1", assigneeID: .set("a2"))))
+        #expect(node.access.isVisible("v1", to: bo) && !node.access.isVisible("v1", to: alex))
+        try node.apply(.adminToken, .updateConversation(UpdateConversation(conversationID: "v1", teamID: .set("t1"))))
+        #expect(node.access.isVisible("v1", to: alex))
+
+        // A restart loads the same view from the stored state.
+        let reloaded = ConversationAccess()
+        reloaded.replaceAll(with: node.machine.desk.allConversations)
+        #expect(reloaded.entry("v1") == node.access.entry("v1"))
+    }
+}

@@ -82,11 +82,11 @@ extension ReplicaCore {
     private func applyEntry(_ entry: Entry, changes: inout WriteBatch, directoryChanged: inout Bool) -> any StateMachineAnswer {
         switch entry.kind {
         case .confChange:
-            guard let change = ConfChange(encoded: entry.data) else { return [] }
+            guard let change = ConfChange(encoded: entry.data) else { return [UInt8]() }
             applyToDirectory(change, changed: &directoryChanged)
             return [UInt8]()
         case .normal:
-            guard !entry.data.isEmpty else { return [] }
+            guard !entry.data.isEmpty else { return [UInt8]() }
             switch try? Envelope.decodeCommand(entry.data) {
             case .application(let command)?:
                 return machine.apply(

@@ -112,7 +112,9 @@ extension APIRoutes {
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            guard let customerID = node.conversationAccess.entry(conversationID)?.customerID else { throw APIError.notFound("conversation \(conversationID) does not exist") }
+            guard let customerID = node.conversationAccess.entry(conversationID)?.customerID else {
+                throw APIError.notFound("conversation \(conversationID) does not exist")
+            }
             return .customer(id: customerID)
         case .agent:
             guard let id = author.id else { throw APIError.badRequest("an agent author needs an id") }

@@ -31,6 +31,7 @@ public enum RecordKey {
     }
 
     private static let messagePrefixBytes = Array((prefix + "message/").utf8)
+
     static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }

@@ -88,6 +88,9 @@ struct BinaryInput {
     /// its `init(from:)`.
     func decode<T: Decodable>(_ type: T.Type, at offset: Int) throws -> T {
         if T.self == String.self { return reinterpret(try string(at: offset), as: T.self) }
+        if T.self == Timestamp.self {
+            return reinterpret(Timestamp(millisecondsSinceEpoch: try integer(Int64.self, at: offset)), as: T.self)
+        }
         if T.self == Int64.self { return reinterpret(try integer(Int64.self, at: offset), as: T.self) }
         if T.self == Int.self { return reinterpret(try integer(Int.self, at: offset), as: T.self) }
         if T.self == UInt64.self { return reinterpret(try integer(UInt64.self, at: offset), as: T.self) }

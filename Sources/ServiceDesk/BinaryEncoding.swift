@@ -16,10 +16,13 @@ final class BinaryOutput {
     }
 
     /// Writes `value` if it is one of the scalar types a field most often has; false otherwise.
-    /// Going around the generic `encode(to:)` saves an encoder per field.
+    /// Going around the generic `encode(to:)` saves an encoder per field. A `Timestamp`
+    /// encodes as its milliseconds, exactly as its own `encode(to:)` does.
     func appendIfScalar<T>(_ value: T) -> Bool {
         if T.self == String.self {
             append(reinterpret(value, as: String.self))
+        } else if T.self == Timestamp.self {
+            append(signed: reinterpret(value, as: Timestamp.self).millisecondsSinceEpoch)
         } else if T.self == Int64.self {
             append(signed: reinterpret(value, as: Int64.self))
         } else if T.self == Int.self {

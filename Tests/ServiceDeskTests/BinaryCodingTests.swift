@@ -145,6 +145,17 @@ import Testing
         }
     }
 
+    /// Timestamps skip their own `Codable` conformance in this coder; the bytes are the same.
+    @Test func timestampsAreTheirMilliseconds() throws {
+        for milliseconds: Int64 in [0, -1, 1_700_000_000_123, .max] {
+            let timestamp = Timestamp(millisecondsSinceEpoch: milliseconds)
+            #expect(try BinaryCoding.encode(timestamp) == BinaryCoding.encode(milliseconds))
+            #expect(try BinaryCoding.encode([timestamp]) == BinaryCoding.encode([milliseconds]))
+            #expect(try BinaryCoding.decode(Timestamp.self, from: BinaryCoding.encode(milliseconds)) == timestamp)
+        }
+        #expect(throws: DecodingError.self) { try BinaryCoding.decode(Timestamp.self, from: BinaryCoding.encode("soon")) }
+    }
+
     @Test func commandsDecodeFromBothForms() throws {
         let command = Command(
             time: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000), actor: .customer(id: "c"), idempotencyKey: "k",

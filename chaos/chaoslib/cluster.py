@@ -7,6 +7,7 @@ import time
 
 import requests
 
+from .client import error_code
 from .processes import LaunchSettings, LoadBalancer, Node, RunRecord
 
 
@@ -152,8 +153,9 @@ class Cluster:
                     reply = self.session.request(method, self.nodes[leader_id].url + path, json=body,
                                                  headers=self.headers, timeout=5)
                     attempt["status"] = reply.status_code
-                    if reply.status_code not in (421, 503):
-                        return reply.status_code, safe_json(reply), attempts
+                    answer = safe_json(reply)
+                    if membership_answer_is_final(reply.status_code, answer):
+                        return reply.status_code, answer, attempts
                 except requests.RequestException as error:
                     attempt["error"] = type(error).__name__
             time.sleep(0.2)
@@ -173,6 +175,16 @@ class Cluster:
             return self.wait_until(probe, timeout, "", interval)
         except TimeoutError:
             return None
+
+
+def membership_answer_is_final(status, body):
+    """Whether an answer to a membership request ends it. 421 (not the leader) and 503 (no
+    leader, overloaded) are asked of the leader again, and so is 409 change_pending: the node
+    already retried for an election timeout, and the change in the way (most often a new
+    leader's first entry, or the previous change of this run) completes on its own."""
+    if status in (421, 503):
+        return False
+    return not (status == 409 and error_code(body) == "change_pending")
 
 
 def safe_json(reply):

@@ -1,6 +1,7 @@
 """The nemesis without a cluster: partitions are skipped, and said to be, when iptables is not
 usable; nothing is pretended."""
 from chaoslib import history, network
+from chaoslib.cluster import membership_answer_is_final
 from chaoslib.nemesis import Nemesis
 
 
@@ -32,3 +33,12 @@ def test_rules_drop_by_sender_group_and_by_source_address(monkeypatch):
                      ("-A", network.CHAIN, "-s", "127.0.0.41", "-d", "127.0.0.42", "-j", "DROP")]
     partitioner.heal()
     assert calls[-1] == ("-F", network.CHAIN) and partitioner.blocked == set()
+
+
+def test_membership_requests_wait_out_a_pending_change():
+    pending = {"error": {"code": "change_pending", "message": "another membership change is in progress"}}
+    assert not membership_answer_is_final(409, pending)
+    assert not membership_answer_is_final(421, None) and not membership_answer_is_final(503, None)
+    assert membership_answer_is_final(200, {"members": []})
+    assert membership_answer_is_final(409, {"error": {"code": "conflict"}})
+    assert membership_answer_is_final(404, {"error": {"code": "not_found"}})

@@ -229,11 +229,7 @@ struct BinaryKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return name.withUTF8 { wanted in
             input.bytes.withUnsafeBufferPointer { bytes in
                 func compare(_ field: BinaryField) -> Int {
-                    for index in 0..<min(field.keyCount, wanted.count) {
-                        let (stored, sought) = (bytes[field.keyStart + index], wanted[index])
-                        if stored != sought { return stored < sought ? -1 : 1 }
-                    }
-                    return field.keyCount == wanted.count ? 0 : (field.keyCount < wanted.count ? -1 : 1)
+                    byteOrder(UnsafeBufferPointer(rebasing: bytes[field.keyStart..<(field.keyStart + field.keyCount)]), wanted)
                 }
                 if fields.count <= 16 {
                     return fields.first { $0.keyCount == wanted.count && compare($0) == 0 }?.valueOffset

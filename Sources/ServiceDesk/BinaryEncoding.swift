@@ -208,14 +208,16 @@ final class BinaryEncoderImpl: Encoder {
 /// Whether `a` sorts before `b` by UTF-8 bytes (not by Unicode order, which `<` uses).
 func utf8Precedes(_ a: String, _ b: String) -> Bool {
     var (left, right) = (a, b)
-    return left.withUTF8 { x in
-        right.withUTF8 { y in
-            for index in 0..<min(x.count, y.count) where x[index] != y[index] {
-                return x[index] < y[index]
-            }
-            return x.count < y.count
-        }
+    return left.withUTF8 { x in right.withUTF8 { y in byteOrder(x, y) < 0 } }
+}
+
+/// How `a` sorts against `b` byte by byte, a shorter prefix first: -1, 0 or 1. The order of
+/// object keys, which the encoder writes in it and the decoder searches by it.
+func byteOrder(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    for index in 0..<min(a.count, b.count) where a[index] != b[index] {
+        return a[index] < b[index] ? -1 : 1
     }
+    return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
 }
 
 struct BinaryKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {

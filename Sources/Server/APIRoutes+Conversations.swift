@@ -203,12 +203,16 @@ extension APIRoutes {
         let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
         let limit = try pageLimit(request, default: 100)
         let viewer = context.identity.viewer
-        let messages = try await query(request) { desk -> [ServiceDesk.Message]? in
-            guard let conversation = desk.conversation(id: id), viewer.canSee(conversation) else { return nil }
-            return desk.messages(conversationID: id, afterSeq: after, limit: limit, includeInternal: viewer.isStaff)
-        }
-        guard let messages else { throw APIError.notFound("conversation \(id) does not exist") }
-        return try jsonResponse(ItemsPage(items: messages, nextCursor: nil))
+        let found = try await query(request, machine: { machine -> (MessagePage, StateRecords)? in
+            guard let conversation = machine.desk.conversation(id: id), viewer.canSee(conversation),
+                let page = machine.desk.messagePage(conversationID: id, afterSeq: after, limit: limit, includeInternal: viewer.isStaff),
+                let records = machine.stateRecords
+            else { return nil }
+            return (page, records)
+        })
+        guard let (page, records) = found else { throw APIError.notFound("conversation \(id) does not exist") }
+        // Off the Raft thread: the page's messages were written before the read was served.
+        return try jsonResponse(ItemsPage(items: try page.read(from: records), nextCursor: nil))
     }
 
     struct ItemsPage<Item: Encodable>: Encodable {
@@ -220,9 +224,16 @@ extension APIRoutes {
 
     /// Reads the desk: linearizable by default, `?consistency=stale` for this node's view.
     func query<Value: Sendable>(_ request: Request, _ body: @escaping @Sendable (Desk) -> Value) async throws -> Value {
+        try await query(request, machine: { body($0.desk) })
+    }
+
+    /// Reads the node's state machine on its Raft thread, like `query(_:_:)`.
+    func query<Value: Sendable>(
+        _ request: Request, machine body: @escaping @Sendable (NodeStateMachine) -> Value
+    ) async throws -> Value {
         let stale = request.uri.queryParameters.get("consistency") == "stale"
         let read: @Sendable (any ReplicatedStateMachine) -> Value? = { machine in
-            (machine as? NodeStateMachine).map { body($0.desk) }
+            (machine as? NodeStateMachine).map(body)
         }
         let value = try await perform { stale ? try await replica.staleRead(read) : try await replica.read(read) }
         guard let value else { throw APIError(.internalServerError, code: "internal", message: "the desk is not loaded") }

@@ -24,6 +24,9 @@ final class NodeStateMachine: ReplicatedStateMachine {
 
     /// This node, to notice when it is being drained.
     let nodeID: NodeID
+    /// The database the state was loaded from, where message records are read. Held weakly:
+    /// the replica closes it when it stops.
+    private weak var database: Database?
 
     init(nodeID: NodeID, events: EventLog, accessDirectory: AccessDirectory, conversationAccess: ConversationAccess) {
         self.nodeID = nodeID
@@ -75,14 +78,33 @@ final class NodeStateMachine: ReplicatedStateMachine {
     func load(from database: Database, appliedIndex: LogIndex) throws {
         events.reset(floor: appliedIndex)
         try registers.load(from: database, appliedIndex: appliedIndex)
-        let stored = try database.scan(.state, range: .prefix(Array(RecordKey.prefix.utf8)))
+        // Everything of the desk's but its messages, which stay in the store until asked for.
+        let deskKeys = KeyRange.prefix(Array(RecordKey.prefix.utf8))
+        let stored =
+            try database.scan(.state, range: KeyRange(from: deskKeys.lowerBound, to: RecordKey.messageKeys.start))
+            + database.scan(.state, range: KeyRange(from: RecordKey.messageKeys.end, to: deskKeys.upperBound))
         desk = try Desk(
             records: stored.map { (key: $0.key, value: $0.value) },
             decodingWorkers: ProcessInfo.processInfo.activeProcessorCount)
+        self.database = database
         accessDirectory.replaceAll(with: desk.allStaffUsers())
         accessDirectory.replaceAll(widgets: desk.allWidgets())
         conversationAccess.replaceAll(with: desk.allConversations)
         events.setDraining(desk.slotMap.draining.contains(nodeID))
+    }
+}
+
+extension NodeStateMachine {
+    /// The `state` column family as the desk's record source, while the database is open.
+    var stateRecords: StateRecords? { database.map(StateRecords.init) }
+}
+
+/// The desk's records in the `state` column family, read on any thread.
+struct StateRecords: RecordSource, Sendable {
+    let database: Database
+
+    func records(from start: [UInt8], to end: [UInt8], limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
+        try database.scan(.state, range: KeyRange(from: start, to: end), limit: limit).map { (key: $0.key, value: $0.value) }
     }
 }
 

@@ -118,12 +118,11 @@ extension Desk {
         writer.put(RecordKey.customer(customer.id), StoredRecord.customer(customer).encoded())
     }
 
-    private mutating func store(_ message: Message, writer: inout RecordWriter) {
+    private func store(_ message: Message, writer: inout RecordWriter) {
+        // The conversation, committed first, already counts the message.
         precondition(
-            UInt64(messages[message.conversationID, default: []].count) + 1 == message.seq,
-            "message seq must follow the conversation's last message")
-        messages[message.conversationID, default: []].append(message)
-        conversationIDByMessageID[message.id] = message.conversationID
+            conversations[message.conversationID]?.lastMessageSeq == message.seq,
+            "message seq must be the conversation's last")
         writer.put(RecordKey.message(message.conversationID, seq: message.seq), StoredRecord.message(message).encoded())
     }
 

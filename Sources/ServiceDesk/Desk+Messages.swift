@@ -6,9 +6,6 @@ extension Desk {
             throw .notFound("conversation \(body.conversationID)")
         }
         try limits.checkID(body.messageID, "message id")
-        guard conversationIDByMessageID[body.messageID] == nil else {
-            throw .conflict("message \(body.messageID) already exists")
-        }
         let author = try author(of: body, in: conversation, principal: context.principal)
         try checkContent(body)
         guard conversation.status != .closed else { throw .conflict("conversation \(conversation.id) is closed") }

@@ -55,22 +55,6 @@ extension Desk {
     /// Every conversation, in no particular order.
     public var allConversations: some Collection<Conversation> { conversations.values }
 
-    /// Messages of a conversation with seq greater than `afterSeq`, oldest first.
-    /// Customers' views pass `includeInternal: false` so internal notes never reach them.
-    public func messages(
-        conversationID: String, afterSeq: UInt64 = 0, limit: Int, includeInternal: Bool = true
-    ) -> [Message] {
-        guard let list = messages[conversationID], afterSeq < UInt64(list.count) else { return [] }
-        let visible = list[Int(afterSeq)...].lazy.filter { includeInternal || !$0.internal }
-        return Array(visible.prefix(pageSize(limit)))
-    }
-
-    /// The message with `id`.
-    public func message(id: String) -> Message? {
-        guard let conversationID = conversationIDByMessageID[id] else { return nil }
-        return messages[conversationID]?.first { $0.id == id }
-    }
-
     /// Conversations matching `filter`, newest first (by creation time, then id descending).
     /// The cursor is opaque to callers.
     public func conversations(

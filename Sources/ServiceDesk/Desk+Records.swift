@@ -32,6 +32,13 @@ public enum RecordKey {
 
     private static let messagePrefixBytes = Array((prefix + "message/").utf8)
 
+    /// The keys of every message record: `[start, end)`. Loads skip them; messages are read
+    /// from the store when asked for (`MessagePage`).
+    public static let messageKeys = (start: messagePrefixBytes, end: Array((prefix + "message0").utf8))
+
+    /// Whether `key` is a message record's.
+    static func isMessage(_ key: [UInt8]) -> Bool { key.starts(with: messagePrefixBytes) }
+
     static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
@@ -196,13 +203,13 @@ extension StoredRecord: Codable {
 }
 
 extension Desk {
-    /// Every stored record as (key, value), sorted by key: what the `state` column family
-    /// holds for this desk after all the ``ApplyOutcome/changes`` so far were written.
+    /// Every record the desk holds in memory as (key, value), sorted by key: what the `state`
+    /// column family holds for this desk after all the ``ApplyOutcome/changes`` so far were
+    /// written, but the messages, which only the store keeps.
     public func records() -> [(key: [UInt8], value: [UInt8])] {
         var all: [StoredRecord] = []
         all += customers.values.map(StoredRecord.customer)
         all += conversations.values.map(StoredRecord.conversation)
-        all += messages.values.flatMap { $0.map(StoredRecord.message) }
         all += staff.values.map(StoredRecord.staff)
         all += teams.values.map(StoredRecord.team)
         all += cannedResponses.values.map(StoredRecord.cannedResponse)
@@ -217,7 +224,8 @@ extension Desk {
     }
 
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
-    /// prefix are skipped, so the caller may pass a whole column family.
+    /// prefix are skipped, so the caller may pass a whole column family, and so are message
+    /// records, which stay in the store (`MessagePage`).
     public init(records: some Sequence<(key: [UInt8], value: [UInt8])>, limits: DeskLimits = .standard) throws(DeskDecodingError) {
         try self.init(records: Array(records), decodingWorkers: 1, limits: limits)
     }
@@ -234,7 +242,7 @@ extension Desk {
             results.store(chunk, Result { () throws(DeskDecodingError) -> [StoredRecord] in
                 var decoded: [StoredRecord] = []
                 decoded.reserveCapacity(range.count)
-                for (key, value) in records[range] where RecordKey.isDeskKey(key) {
+                for (key, value) in records[range] where RecordKey.isDeskKey(key) && !RecordKey.isMessage(key) {
                     decoded.append(try Self.decodeRecord(key: key, value: value))
                 }
                 return decoded
@@ -260,7 +268,7 @@ extension Desk {
             switch record {
             case .customer(let customer): customers[customer.id] = customer
             case .conversation(let conversation): conversations[conversation.id] = conversation
-            case .message(let message): messages[message.conversationID, default: []].append(message)
+            case .message: break
             case .staff(let user): staff[user.id] = user
             case .team(let team): teams[team.id] = team
             case .cannedResponse(let response): cannedResponses[response.id] = response
@@ -281,34 +289,22 @@ extension Desk {
         try rebuildDerivedState()
     }
 
-    /// Rebuilds the lookup indexes and checks what apply guarantees: gapless message seqs
-    /// that match each conversation, and references to existing entities.
+    /// Rebuilds the lookup indexes and checks what apply guarantees: references to existing
+    /// entities. Messages are not loaded, so a damaged message record shows when it is read.
     private mutating func rebuildDerivedState() throws(DeskDecodingError) {
         for customer in customers.values { indexExternalIDs(of: customer) }
         for user in staff.values { staffIDByEmail[user.email] = user.id }
-        for (conversationID, list) in messages {
-            let sorted = list.sorted { $0.seq < $1.seq }
-            guard let conversation = conversations[conversationID],
-                sorted.enumerated().allSatisfy({ UInt64($0.offset + 1) == $0.element.seq }),
-                UInt64(sorted.count) == conversation.lastMessageSeq
-            else { throw .malformed("messages of conversation \(conversationID) do not match it") }
-            messages[conversationID] = sorted
-            for message in sorted { conversationIDByMessageID[message.id] = conversationID }
-        }
         for conversation in conversations.values {
             guard customers[conversation.customerID] != nil else {
                 throw .malformed("conversation \(conversation.id) names a missing customer")
-            }
-            guard conversation.lastMessageSeq == 0 || messages[conversation.id] != nil else {
-                throw .malformed("messages of conversation \(conversation.id) are missing")
             }
         }
         try rebuildRouting()
         try rebuildTicketState()
     }
 
-    /// The whole state as bytes, identical on every replica that applied the same commands:
-    /// the magic `SDS1`, then each record (sorted by key) as a 4-byte big-endian key length,
+    /// The state held in memory as bytes (every record but the messages), identical on every
+    /// replica that applied the same commands: the magic `SDS1`, then each record (sorted by key) as a 4-byte big-endian key length,
     /// the key, a 4-byte big-endian value length and the value.
     public func snapshotData() -> [UInt8] {
         var bytes = Self.snapshotMagic

@@ -53,9 +53,6 @@ extension Desk {
     /// Checks the note message like any message, and makes its text.
     private func transferNoteText(_ body: TransferConversation, for conversation: Conversation) throws(CommandError) -> String {
         try limits.checkID(body.noteMessageID, "message id")
-        guard conversationIDByMessageID[body.noteMessageID] == nil else {
-            throw .conflict("message \(body.noteMessageID) already exists")
-        }
         guard conversation.lastMessageSeq < UInt64(limits.messagesPerConversationMax) else {
             throw .conflict("conversation \(conversation.id) has reached \(limits.messagesPerConversationMax) messages")
         }

@@ -11,10 +11,6 @@ public struct Desk: Sendable, Hashable {
     var customers: [String: Customer] = [:]
     var customerIDByExternalID: [ExternalID: String] = [:]
     var conversations: [String: Conversation] = [:]
-    /// Each conversation's messages in seq order: `messages[id][n]` has seq `n + 1`.
-    var messages: [String: [Message]] = [:]
-    /// Every message id, so ids stay unique across conversations.
-    var conversationIDByMessageID: [String: String] = [:]
     var staff: [String: StaffUser] = [:]
     var staffIDByEmail: [String: String] = [:]
     var teams: [String: Team] = [:]

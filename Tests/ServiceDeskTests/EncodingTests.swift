@@ -36,12 +36,15 @@ import Testing
 
     @Test func samplesStillApply() throws {
         var desk = Desk()
+        var store = RecordStore()
         let names = ["v1-create-staff", "v1-create-conversation", "v1-post-message"]
         for (offset, name) in names.enumerated() {
             let outcome = desk.apply(encodedCommand: try sample(name), index: UInt64(offset + 1))
             #expect(throws: Never.self) { try outcome.result.get() }
+            store.write(outcome.changes)
         }
-        #expect(desk.messages(conversationID: "conv-01HX", limit: 10).map(\.text) == ["Where is my parcel?"])
+        let page = try #require(desk.messagePage(conversationID: "conv-01HX", limit: 10))
+        #expect(try page.read(from: store).map(\.text) == ["Where is my parcel?"])
     }
 
     @Test func everyActionRoundTrips() throws {

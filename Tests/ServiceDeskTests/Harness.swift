@@ -4,6 +4,8 @@ import Testing
 /// Drives a desk the way the replica does: increasing indexes, increasing time.
 struct Harness {
     var desk: Desk
+    /// Every record the desk wrote, as the node's `state` column family would hold them.
+    var store = RecordStore()
     var index: UInt64 = 0
     var time: Int64 = 1_700_000_000_000
 
@@ -39,7 +41,26 @@ struct Harness {
         index += 1
         time += 1_000
         let command = Command(time: Timestamp(millisecondsSinceEpoch: time), actor: actor, idempotencyKey: key, action: action)
-        return desk.apply(command, index: index)
+        let outcome = desk.apply(command, index: index)
+        store.write(outcome.changes)
+        return outcome
+    }
+
+    /// A page of a conversation's messages, read from the stored records as a node does.
+    func messages(
+        _ conversationID: String, afterSeq: UInt64 = 0, limit: Int, includeInternal: Bool = true
+    ) throws -> [Message] {
+        guard let page = desk.messagePage(conversationID: conversationID, afterSeq: afterSeq, limit: limit, includeInternal: includeInternal)
+        else { return [] }
+        return try page.read(from: store)
+    }
+
+    /// The message with `id`, wherever it was posted.
+    func message(id: String) throws -> Message? {
+        try store.sorted.lazy.compactMap { record -> Message? in
+            guard RecordKey.isMessage(record.key), case .message(let message) = try StoredRecord.decode(record.value) else { return nil }
+            return message
+        }.first { $0.id == id }
     }
 
     /// Applies a command that must be accepted and returns its result.

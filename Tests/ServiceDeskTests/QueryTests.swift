@@ -61,14 +61,14 @@ import Testing
         #expect(harness.desk.auditLog(limit: 100).map(\.target) == ["a1", "a2", "t2"])
     }
 
-    @Test func pageSizeIsClamped() {
+    @Test func pageSizeIsClamped() throws {
         var limits = DeskLimits()
         limits.pageSizeMax = 4
         var harness = Harness.populated(limits: limits)
         for number in 1...6 { harness.ok(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m\(number)", text: "x"))) }
-        #expect(harness.desk.messages(conversationID: "v1", limit: 100).count == 4)
-        #expect(harness.desk.messages(conversationID: "v1", limit: 0).count == 1)
-        #expect(harness.desk.messages(conversationID: "nope", limit: 10).isEmpty)
+        #expect(try harness.messages("v1", limit: 100).count == 4)
+        #expect(try harness.messages("v1", limit: 0).count == 1)
+        #expect(harness.desk.messagePage(conversationID: "nope", limit: 10) == nil)
     }
 }
 

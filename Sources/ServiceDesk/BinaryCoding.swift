@@ -25,8 +25,8 @@ enum BinaryCoding {
         case null = 0, falseValue, trueValue, signed, unsigned, double, string, array, object
     }
 
-    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let output = BinaryOutput()
+    static func encode<Value: Encodable>(_ value: Value, handWritten: Bool = true) throws -> [UInt8] {
+        let output = BinaryOutput(handWritten: handWritten)
         output.bytes.reserveCapacity(256)
         output.bytes.append(marker)
         try output.append(value)

@@ -5,11 +5,24 @@ final class BinaryOutput {
     var bytes: [UInt8] = []
     /// Reused to put each finished object's fields in key order.
     var scratch: [UInt8] = []
+    /// Whether `BinaryWritable` types write themselves; off only to compare with `Codable`.
+    let handWritten: Bool
 
-    /// Appends `value`: the common scalar types directly, anything else through its
-    /// `encode(to:)`, putting the container it opened into its final form once that returns.
+    init(handWritten: Bool = true) {
+        self.handWritten = handWritten
+    }
+
+    /// Appends `value`: the common scalar types directly, types with a hand-written form by
+    /// it, anything else through its `encode(to:)`.
     func append<T: Encodable>(_ value: T) throws {
         if appendIfScalar(value) { return }
+        if handWritten, let writable = value as? any BinaryWritable { return try writable.write(to: self) }
+        try appendCodable(value)
+    }
+
+    /// Appends `value` through its `encode(to:)`, putting the container it opened into its
+    /// final form once that returns.
+    func appendCodable<T: Encodable>(_ value: T) throws {
         let encoder = BinaryEncoderImpl(output: self, start: bytes.count)
         try value.encode(to: encoder)
         encoder.finish()
@@ -134,7 +147,7 @@ final class BinaryEncoderImpl: Encoder {
     /// An encoder for a nested container: it writes to its own output, because the caller
     /// may keep writing to this one before it fills the nested container.
     func detachedChild(key: String) -> BinaryEncoderImpl {
-        let child = BinaryEncoderImpl(output: BinaryOutput(), start: 0)
+        let child = BinaryEncoderImpl(output: BinaryOutput(handWritten: output.handWritten), start: 0)
         items.append(BinaryItem(key: key, start: 0, end: 0, detached: child))
         return child
     }

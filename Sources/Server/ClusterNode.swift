@@ -39,7 +39,9 @@ public final class ClusterNode: Sendable {
         transport = PeerTransport(
             configuration: transportConfiguration,
             callbacks: Self.callbacks(replicaBox: replicaBox, liveness: liveness, logger: logger))
+        let opening = ContinuousClock.now
         let store = try RaftLogStore(path: options.dataDirectory + "/db")
+        let opened = ContinuousClock.now
         let events = EventLog()
         self.events = events
         let accessDirectory = AccessDirectory()
@@ -54,6 +56,8 @@ public final class ClusterNode: Sendable {
             bootstrap: identity.bootstrap)
         self.replica = replica
         replicaBox.set(replica)
+        // How long a restart spends where: operators size restarts from these.
+        logger.info("opened the store in \(Self.seconds(opened - opening)), loaded the state to index \(replica.status.applied) in \(Self.seconds(ContinuousClock.now - opened))")
         try identity.persist(in: options, logger: logger)
         // A node that has not yet received the directory (it joined and has had no snapshot)
         // asks the cluster it joined for its peers, also after a restart without --join.
@@ -121,6 +125,11 @@ public final class ClusterNode: Sendable {
             return nil
         }
         return Task { [self] in await ClusterIdentity.requestMembership(options: options, joinURL: url, replica: replica, logger: logger) }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return "\(Double(milliseconds) / 1_000) s"
     }
 }
 

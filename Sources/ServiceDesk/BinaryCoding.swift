@@ -33,8 +33,8 @@ enum BinaryCoding {
         return output.bytes
     }
 
-    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
-        try BinaryInput(checking: bytes).decode(type, at: 1)
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], handWritten: Bool = true) throws -> Value {
+        try BinaryInput(checking: bytes, handWritten: handWritten).decode(type, at: 1)
     }
 }
 

@@ -3,13 +3,16 @@
 /// Bytes whose structure `skip` has checked; values are read where they lie.
 struct BinaryInput {
     let bytes: [UInt8]
+    /// Whether `BinaryReadable` types read themselves; off only to compare with `Codable`.
+    var handWritten = true
 
     /// Binary-coded bytes (marker, then one value) whose structure is checked first.
-    init(checking bytes: [UInt8]) throws(DeskDecodingError) {
+    init(checking bytes: [UInt8], handWritten: Bool = true) throws(DeskDecodingError) {
         guard bytes.first == BinaryCoding.marker else { throw .malformed("not binary-coded") }
         let end = try Self.skip(bytes, at: 1, depth: 0)
         guard end == bytes.count else { throw .malformed("trailing bytes") }
         self.bytes = bytes
+        self.handWritten = handWritten
     }
 
     private init(unchecked bytes: [UInt8]) {
@@ -84,8 +87,8 @@ struct BinaryInput {
 
     func isNull(at offset: Int) -> Bool { bytes[offset] == BinaryCoding.Tag.null.rawValue }
 
-    /// The value at `offset` as `T`: the common scalar types directly, anything else through
-    /// its `init(from:)`.
+    /// The value at `offset` as `T`: the common scalar types directly, types with a hand-written
+    /// reader by it, anything else through its `init(from:)`.
     func decode<T: Decodable>(_ type: T.Type, at offset: Int) throws -> T {
         if T.self == String.self { return reinterpret(try string(at: offset), as: T.self) }
         if T.self == Timestamp.self {
@@ -96,7 +99,16 @@ struct BinaryInput {
         if T.self == UInt64.self { return reinterpret(try integer(UInt64.self, at: offset), as: T.self) }
         if T.self == Bool.self { return reinterpret(try bool(at: offset), as: T.self) }
         if T.self == Double.self { return reinterpret(try double(at: offset), as: T.self) }
+        if handWritten, let readable = T.self as? any BinaryReadable.Type {
+            return try readable.init(binary: self, at: offset) as! T
+        }
         return try T(from: BinaryDecoderImpl(input: self, offset: offset))
+    }
+
+    /// The number of fields of the object at `offset`.
+    func objectCount(at offset: Int) throws -> Int {
+        var position = offset + 1
+        return try Self.readCount(bytes, &position)
     }
 
     func integer<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) throws -> T {

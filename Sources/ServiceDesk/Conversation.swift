@@ -150,8 +150,12 @@ public struct Conversation: Sendable, Hashable, Codable {
         rating = try container.decodeIfPresent(ConversationRating.self, forKey: .rating)
         customerReadSeq = try container.decodeIfPresent(UInt64.self, forKey: .customerReadSeq)
         staffReadSeq = try container.decodeIfPresent(UInt64.self, forKey: .staffReadSeq)
-        // A record written before routing existed carries no wait: such a conversation has
-        // waited since its last update, the same on every replica that decodes it.
+        settleWaitOfEarlierRecord()
+    }
+
+    /// A record written before routing existed carries no wait: such a conversation has
+    /// waited since its last update, the same on every replica that decodes it.
+    mutating func settleWaitOfEarlierRecord() {
         if isAwaitingAgent, queuedAt == nil {
             queuedAt = updatedAt
             queueEnteredAt = queue == nil ? nil : updatedAt

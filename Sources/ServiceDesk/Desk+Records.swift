@@ -262,6 +262,7 @@ extension Desk {
 
     private init(decoded: [StoredRecord], limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
+        reserveCapacity(for: decoded)
         var auditEntries: [AuditEntry] = []
         var idempotencyEntries: [IdempotencyEntry] = []
         for record in decoded {
@@ -287,6 +288,23 @@ extension Desk {
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
         idempotency = IdempotencyTable(entries: idempotencyEntries)
         try rebuildDerivedState()
+    }
+
+    /// Sizes the largest tables once: growing them a hundred thousand entries at a time
+    /// rehashes each several times.
+    private mutating func reserveCapacity(for decoded: [StoredRecord]) {
+        var customerCount = 0
+        var conversationCount = 0
+        for record in decoded {
+            switch record {
+            case .customer: customerCount += 1
+            case .conversation: conversationCount += 1
+            default: break
+            }
+        }
+        customers.reserveCapacity(customerCount)
+        customerIDByExternalID.reserveCapacity(customerCount)
+        conversations.reserveCapacity(conversationCount)
     }
 
     /// Rebuilds the lookup indexes and checks what apply guarantees: references to existing

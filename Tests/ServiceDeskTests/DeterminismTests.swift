@@ -72,6 +72,15 @@ struct RecordStore {
         records.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { (key: $0.key, value: $0.value) }
     }
 
+    /// The records a desk writes for `count` commands of `CommandGenerator(seed:)`.
+    static func written(byRandomCommands count: UInt64, seed: UInt64) -> RecordStore {
+        var generator = CommandGenerator(seed: seed)
+        var desk = Desk()
+        var store = RecordStore()
+        for index in 1...count { store.write(desk.apply(generator.next(), index: index).changes) }
+        return store
+    }
+
     /// The records a desk holds in memory: all but the messages.
     var withoutMessages: [(key: [UInt8], value: [UInt8])] { sorted.filter { !RecordKey.isMessage($0.key) } }
 }

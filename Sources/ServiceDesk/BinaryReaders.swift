@@ -52,7 +52,7 @@ struct BinaryObjectReader {
         return try Self.naming(key) { try body(offset) }
     }
 
-    private static func naming<Value>(_ key: StaticString, _ body: () throws -> Value) throws -> Value {
+    static func naming<Value>(_ key: StaticString, _ body: () throws -> Value) throws -> Value {
         do {
             return try body()
         } catch let error as DecodingError {

@@ -41,10 +41,7 @@ extension Command: BinaryReadable {
 extension PostMessage: BinaryWritable, BinaryReadable {
     func write(to output: BinaryOutput) {
         var object = BinaryObjectWriter(output, fieldCount: botName == nil ? 5 : 6)
-        object.key("attachments")
-        output.bytes.append(BinaryCoding.Tag.array.rawValue)
-        writeVarint(UInt64(attachments.count), to: &output.bytes)
-        for attachment in attachments { attachment.write(to: output) }
+        object.field("attachments", attachments)
         object.fieldIfPresent("botName", botName)
         object.field("conversationID", conversationID)
         object.field("internal", `internal`)
@@ -55,7 +52,7 @@ extension PostMessage: BinaryWritable, BinaryReadable {
 
     init(binary input: BinaryInput, at offset: Int) throws {
         var object = try BinaryObjectReader(input, at: offset, as: PostMessage.self)
-        attachments = try object.read("attachments") { try input.array(at: $0) { try Attachment(binary: input, at: $0) } }
+        attachments = try object.attachments("attachments")
         botName = try object.stringIfPresent("botName")
         conversationID = try object.string("conversationID")
         `internal` = try object.bool("internal")

@@ -78,6 +78,11 @@ struct BinaryObjectReader {
         return try readIfPresent(key) { try input.decode(type, at: $0) }
     }
 
+    mutating func attachments(_ key: StaticString) throws -> [Attachment] {
+        let input = self.input
+        return try read(key) { try input.array(at: $0) { try Attachment(binary: input, at: $0) } }
+    }
+
     /// A string-backed enum, as its synthesized conformance reads it.
     mutating func raw<Value: RawRepresentable>(_ key: StaticString, as type: Value.Type = Value.self) throws -> Value where Value.RawValue == String {
         let input = self.input
@@ -118,7 +123,7 @@ extension BinaryInput {
 extension Message: BinaryReadable {
     init(binary input: BinaryInput, at offset: Int) throws {
         var object = try BinaryObjectReader(input, at: offset, as: Message.self)
-        attachments = try object.read("attachments") { try input.array(at: $0) { try Attachment(binary: input, at: $0) } }
+        attachments = try object.attachments("attachments")
         author = try object.read("author") { try MessageAuthor(binary: input, at: $0) }
         conversationID = try object.string("conversationID")
         createdAt = try object.time("createdAt")

@@ -68,6 +68,13 @@ struct BinaryObjectWriter {
         for element in value { output.append(element) }
     }
 
+    mutating func field(_ key: StaticString, _ value: [Attachment]) {
+        self.key(key)
+        output.bytes.append(BinaryCoding.Tag.array.rawValue)
+        writeVarint(UInt64(value.count), to: &output.bytes)
+        for attachment in value { attachment.write(to: output) }
+    }
+
     /// Any other value, through the general path (which still writes hand-written types by hand).
     mutating func field<Value: Encodable>(_ key: StaticString, _ value: Value) throws {
         self.key(key)
@@ -102,10 +109,7 @@ struct BinaryObjectWriter {
 extension Message: BinaryWritable {
     func write(to output: BinaryOutput) throws {
         var object = BinaryObjectWriter(output, fieldCount: 9)
-        object.key("attachments")
-        output.bytes.append(BinaryCoding.Tag.array.rawValue)
-        writeVarint(UInt64(attachments.count), to: &output.bytes)
-        for attachment in attachments { attachment.write(to: output) }
+        object.field("attachments", attachments)
         object.key("author")
         author.write(to: output)
         object.field("conversationID", conversationID)

@@ -10,6 +10,7 @@ Conversations: 10,000 opened with bench/conversations.py (their ids are the mess
 the rest by wrk with bench/conversation-open.lua. Messages: wrk with bench/message-load.lua, 64
 connections, through the HTTP API (no bulk path). Usage:
   footprint.py BINARY [conversations=100000] [messages=1000000]
+With FOOTPRINT_KEEP=1 the stopped cluster's directory is kept (and printed) for bench/restart.py.
 """
 import json, os, signal, subprocess, sys, tempfile, time, urllib.request
 
@@ -121,5 +122,7 @@ try:
     print(f"footprint messages={posted} restart_ready_s={time.time() - started:.2f}", flush=True)
 finally:
     subprocess.run([cluster, "stop", "--dir", directory], capture_output=True)
-    time.sleep(1)
-    subprocess.run(["rm", "-rf", directory])
+    if os.environ.get("FOOTPRINT_KEEP"):
+        print(f"footprint kept={directory} follower={follower}", flush=True)
+    else:
+        subprocess.run(["rm", "-rf", directory])

@@ -40,7 +40,7 @@ public final class ClusterNode: Sendable {
             configuration: transportConfiguration,
             callbacks: Self.callbacks(replicaBox: replicaBox, liveness: liveness, logger: logger))
         let opening = ContinuousClock.now
-        let store = try RaftLogStore(path: options.dataDirectory + "/db")
+        let store = try RaftLogStore(path: options.dataDirectory + "/db", options: DatabaseOptions(compactionsDeferred: true))
         let opened = ContinuousClock.now
         let events = EventLog()
         self.events = events
@@ -56,6 +56,7 @@ public final class ClusterNode: Sendable {
             bootstrap: identity.bootstrap)
         self.replica = replica
         replicaBox.set(replica)
+        try store.database.resumeCompactions()
         // How long a restart spends where: operators size restarts from these.
         logger.info("opened the store in \(Self.seconds(opened - opening)), loaded the state to index \(replica.status.applied) in \(Self.seconds(ContinuousClock.now - opened))")
         try identity.persist(in: options, logger: logger)

@@ -139,6 +139,31 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// Turns automatic compactions on in every column family, after an open with
+    /// `DatabaseOptions.compactionsDeferred`; files that piled up meanwhile are compacted then.
+    public func resumeCompactions() throws(StorageError) {
+        for family in columnFamilies {
+            let familyHandle = familyHandle(family)
+            try rocksDBCall("resume compactions of \(family)") { error in
+                "disable_auto_compactions".withCString { key in
+                    "false".withCString { value in
+                        var keys: [UnsafePointer<CChar>?] = [key]
+                        var values: [UnsafePointer<CChar>?] = [value]
+                        rocksdb_set_options_cf(handle, familyHandle, 1, &keys, &values, error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The number of files at level 0 of `columnFamily`, which compactions merge into lower levels.
+    public func levelZeroFileCount(in columnFamily: ColumnFamily) -> Int {
+        let property = "rocksdb.num-files-at-level0".withCString { rocksdb_property_value_cf(handle, familyHandle(columnFamily), $0) }
+        guard let property else { return 0 }
+        defer { rocksdb_free(property) }
+        return Int(String(cString: property)) ?? 0
+    }
+
     /// The C handle of an open column family. Asking for one that was not opened is a
     /// programming error, not a runtime condition.
     func familyHandle(_ columnFamily: ColumnFamily) -> OpaquePointer {

@@ -14,13 +14,18 @@ public struct DatabaseOptions: Sendable, Hashable {
     public var backgroundJobsMax: Int
     /// Create the database when the path holds none.
     public var createIfMissing: Bool
+    /// Open with automatic compactions off until `Database.resumeCompactions()`: a node
+    /// loading its state at start then has the CPU to itself, not the compactions of the
+    /// memtables flushed when it stopped.
+    public var compactionsDeferred: Bool
 
     public init(
         columnFamilies: [ColumnFamily] = ColumnFamily.switchboard,
         writeBufferBytes: Int = 64 << 20,
         blockCacheBytes: Int = 64 << 20,
         backgroundJobsMax: Int = 2,
-        createIfMissing: Bool = true
+        createIfMissing: Bool = true,
+        compactionsDeferred: Bool = false
     ) {
         precondition(writeBufferBytes > 0, "writeBufferBytes must be positive")
         precondition(blockCacheBytes > 0, "blockCacheBytes must be positive")
@@ -30,6 +35,7 @@ public struct DatabaseOptions: Sendable, Hashable {
         self.blockCacheBytes = blockCacheBytes
         self.backgroundJobsMax = backgroundJobsMax
         self.createIfMissing = createIfMissing
+        self.compactionsDeferred = compactionsDeferred
     }
 
     /// Builds the C options object; the caller destroys it with `rocksdb_options_destroy`.
@@ -40,6 +46,7 @@ public struct DatabaseOptions: Sendable, Hashable {
         rocksdb_options_set_create_missing_column_families(options, 1)
         rocksdb_options_set_write_buffer_size(options, writeBufferBytes)
         rocksdb_options_set_max_background_jobs(options, Int32(clamping: backgroundJobsMax))
+        rocksdb_options_set_disable_auto_compactions(options, compactionsDeferred ? 1 : 0)
         // After a crash, replay the WAL up to the first damaged record and stop: what survives
         // is a consistent prefix of the writes, so the applied index never runs ahead of the
         // state written with it, and synced Raft writes (always earlier) are all kept.

@@ -33,9 +33,10 @@ enum DeskBenchmark {
         }
     }
 
-    /// `Desk.snapshotData()` of the 10,000 conversations plus `messages` messages: the desk's
-    /// whole state encoded at once (replicas no longer do this: their snapshots are the stored
-    /// records). An op is one whole snapshot.
+    /// `Desk.snapshotData()` after `messages` messages to the 10,000 conversations: the
+    /// desk's state in memory encoded at once (the messages themselves stay in the store, and
+    /// replicas no longer do this: their snapshots are the stored records). An op is one
+    /// whole snapshot.
     static func snapshot(messages: Int) throws -> Result {
         var desk = try populated()
         var index = UInt64(conversationCount)

@@ -6,7 +6,7 @@
 // command, entry or batch as the name says. Numbers are wall-clock on whatever machine runs it:
 // compare them with each other and across commits on the same machine, not across machines.
 // Names: codec, desk-apply, desk-apply-encoded, desk-snapshot-100k, raft-commit-1, raft-commit-64, rocksdb-append-1,
-// rocksdb-append-64, and desk-memory (resident bytes per message held, printed as
+// rocksdb-append-64, and desk-memory (resident bytes a desk grows by per message applied, printed as
 // `rss_bytes_per_message`) (all by default).
 import Foundation
 

@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import Testing
 
@@ -197,6 +198,26 @@ import Testing
                 return
             }
             #expect(operation == "checkpoint")
+        }
+    }
+
+    /// A database opened with compactions deferred keeps its level-0 files until they are
+    /// resumed; then they are compacted as usual.
+    @Test func deferredCompactionsWaitUntilResumed() throws {
+        try withTemporaryDirectory { directory in
+            let database = try Database(path: directory + "/db", options: DatabaseOptions(compactionsDeferred: true))
+            for file in 0..<6 {
+                try database.put([UInt8](text: "key \(file)"), [UInt8](text: "value"), in: .state)
+                try database.flush()
+            }
+            #expect(database.levelZeroFileCount(in: .state) == 6, "no compaction while deferred")
+            try database.resumeCompactions()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while database.levelZeroFileCount(in: .state) >= 6, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            #expect(database.levelZeroFileCount(in: .state) < 6)
+            #expect(try database.get([UInt8](text: "key 3"), in: .state) == [UInt8](text: "value"))
         }
     }
 }

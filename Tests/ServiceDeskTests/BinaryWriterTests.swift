@@ -203,3 +203,26 @@ import Testing
         #expect(throws: DeskDecodingError.unsupportedVersion(2)) { try Command.decode(try BinaryCoding.encode(future)) }
     }
 }
+
+/// The hand-written coders name every stored property; one added later would be dropped
+/// silently, so the count of each type's properties is pinned here.
+@Suite struct HandWrittenCoderCoverageTests {
+    private func propertyCount(_ value: Any) -> Int { Mirror(reflecting: value).children.count }
+
+    @Test func everyPropertyIsCoded() {
+        let time = Timestamp(millisecondsSinceEpoch: 0)
+        let message = Message(
+            id: "m", conversationID: "v", seq: 1, author: MessageAuthor(type: .agent, id: "a"), text: "",
+            attachments: [], internal: false, createdAt: time, index: 1)
+        let reminder = "a property was added: write and read it in BinaryWriters, BinaryReaders and BinaryCommands"
+        #expect(propertyCount(message) == 9, "\(reminder)")
+        #expect(propertyCount(MessageAuthor(type: .agent, id: "a")) == 2, "\(reminder)")
+        #expect(propertyCount(ServiceDesk.Attachment(name: "", contentType: "", bytes: 0, url: "")) == 4, "\(reminder)")
+        #expect(propertyCount(Conversation(id: "v", customerID: "c", channel: .web, language: "", subject: "", createdAt: time, updatedAt: time)) == 27, "\(reminder)")
+        #expect(propertyCount(Customer(id: "c", name: "", createdAt: time, updatedAt: time)) == 10, "\(reminder)")
+        #expect(propertyCount(IdempotencyEntry(key: "k", index: 1, result: .message(message))) == 3, "\(reminder)")
+        #expect(propertyCount(AuditEntry(index: 1, time: time, actor: .system, action: "", target: "", details: "")) == 6, "\(reminder)")
+        #expect(propertyCount(PostMessage(conversationID: "v", messageID: "m", text: "")) == 6, "\(reminder)")
+        #expect(propertyCount(Command(time: time, actor: .system, action: .postMessage(PostMessage(conversationID: "v", messageID: "m", text: "")))) == 4, "\(reminder)")
+    }
+}

@@ -5,7 +5,7 @@
 extension Command: BinaryWritable {
     func write(to output: BinaryOutput) throws {
         guard case .postMessage(let body) = action else { return try output.appendCodable(self) }
-        var object = BinaryObjectWriter(output, fieldCount: idempotencyKey == nil ? 5 : 6)
+        var object = BinaryObjectWriter(output)
         object.key("actor")
         actor.write(to: output)
         object.key("body")
@@ -40,7 +40,7 @@ extension Command: BinaryReadable {
 
 extension PostMessage: BinaryWritable, BinaryReadable {
     func write(to output: BinaryOutput) {
-        var object = BinaryObjectWriter(output, fieldCount: botName == nil ? 5 : 6)
+        var object = BinaryObjectWriter(output)
         object.field("attachments", attachments)
         object.fieldIfPresent("botName", botName)
         object.field("conversationID", conversationID)
@@ -64,25 +64,25 @@ extension PostMessage: BinaryWritable, BinaryReadable {
 extension Actor: BinaryWritable {
     /// The synthesized form: one key naming the case, holding an object of its values.
     func write(to output: BinaryOutput) {
-        var outer = BinaryObjectWriter(output, fieldCount: 1)
+        var outer = BinaryObjectWriter(output)
         switch self {
         case .adminToken:
             outer.key("adminToken")
-            BinaryObjectWriter(output, fieldCount: 0).end()
+            BinaryObjectWriter(output).end()
         case .customer(let id):
             outer.key("customer")
-            var values = BinaryObjectWriter(output, fieldCount: 1)
+            var values = BinaryObjectWriter(output)
             values.field("id", id)
             values.end()
         case .staff(let id, let role):
             outer.key("staff")
-            var values = BinaryObjectWriter(output, fieldCount: 2)
+            var values = BinaryObjectWriter(output)
             values.field("id", id)
             values.field("role", role.rawValue)
             values.end()
         case .system:
             outer.key("system")
-            BinaryObjectWriter(output, fieldCount: 0).end()
+            BinaryObjectWriter(output).end()
         }
         outer.end()
     }

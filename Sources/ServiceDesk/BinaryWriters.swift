@@ -10,22 +10,23 @@ protocol BinaryWritable {
     func write(to output: BinaryOutput) throws
 }
 
-/// Writes one object: the header, then each field, whose keys must come in UTF-8 byte order
-/// and must number `fieldCount`.
+/// Writes one object: the header, then each field, whose keys must come in UTF-8 byte order.
+/// `end()` fills in the field count, so callers never count their optional fields.
 struct BinaryObjectWriter {
     let output: BinaryOutput
+    /// Where the count goes: one byte, because a hand-written object has fewer than 128 fields
+    /// (a varint under 128 is that byte).
+    private let countPosition: Int
+    private var count = 0
     #if DEBUG
     private var previousKey: String?
-    private var remaining: Int
     #endif
 
-    init(_ output: BinaryOutput, fieldCount: Int) {
+    init(_ output: BinaryOutput) {
         self.output = output
         output.bytes.append(BinaryCoding.Tag.object.rawValue)
-        writeVarint(UInt64(fieldCount), to: &output.bytes)
-        #if DEBUG
-        remaining = fieldCount
-        #endif
+        countPosition = output.bytes.count
+        output.bytes.append(0)
     }
 
     /// Starts the field `key`; its value is appended next.
@@ -34,9 +35,8 @@ struct BinaryObjectWriter {
         let text = String(describing: key)
         precondition(previousKey.map { utf8Precedes($0, text) } ?? true, "fields out of key order at \(text)")
         previousKey = text
-        remaining -= 1
-        precondition(remaining >= 0, "more fields than announced at \(text)")
         #endif
+        count += 1
         writeVarint(UInt64(key.utf8CodeUnitCount), to: &output.bytes)
         output.bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
     }
@@ -98,17 +98,16 @@ struct BinaryObjectWriter {
         if let value { try field(key, value) }
     }
 
-    /// Checks, in debug builds, that every announced field was written.
+    /// Writes the field count; every object ends with this.
     func end() {
-        #if DEBUG
-        precondition(remaining == 0, "\(remaining) announced fields were not written")
-        #endif
+        precondition(count < 0x80, "a hand-written object has fewer than 128 fields")
+        output.bytes[countPosition] = UInt8(count)
     }
 }
 
 extension Message: BinaryWritable {
     func write(to output: BinaryOutput) throws {
-        var object = BinaryObjectWriter(output, fieldCount: 9)
+        var object = BinaryObjectWriter(output)
         object.field("attachments", attachments)
         object.key("author")
         author.write(to: output)
@@ -125,7 +124,7 @@ extension Message: BinaryWritable {
 
 extension MessageAuthor: BinaryWritable {
     func write(to output: BinaryOutput) {
-        var object = BinaryObjectWriter(output, fieldCount: 2)
+        var object = BinaryObjectWriter(output)
         object.field("id", id)
         object.field("type", type.rawValue)
         object.end()
@@ -134,7 +133,7 @@ extension MessageAuthor: BinaryWritable {
 
 extension Attachment: BinaryWritable {
     func write(to output: BinaryOutput) {
-        var object = BinaryObjectWriter(output, fieldCount: 4)
+        var object = BinaryObjectWriter(output)
         object.key("bytes")
         output.append(signed: bytes)
         object.field("contentType", contentType)
@@ -146,11 +145,7 @@ extension Attachment: BinaryWritable {
 
 extension Conversation: BinaryWritable {
     func write(to output: BinaryOutput) throws {
-        let optionalCount =
-            one(assigneeID) + one(customerReadSeq) + one(firstResponseAt) + one(lastAssignedAt) + one(lastAssigneeID)
-            + one(lastRoutedAt) + one(offer) + one(queue) + one(queueEnteredAt) + one(queuedAt)
-            + one(rating) + one(resolvedAt) + one(sentiment) + one(staffReadSeq) + one(teamID)
-        var object = BinaryObjectWriter(output, fieldCount: 12 + optionalCount)
+        var object = BinaryObjectWriter(output)
         object.fieldIfPresent("assigneeID", assigneeID)
         object.field("channel", channel.rawValue)
         object.field("createdAt", createdAt)
@@ -182,12 +177,9 @@ extension Conversation: BinaryWritable {
     }
 }
 
-/// 1 for a field that is present, 0 for one left out.
-private func one<Value>(_ value: Value?) -> Int { value == nil ? 0 : 1 }
-
 extension IdempotencyEntry: BinaryWritable {
     func write(to output: BinaryOutput) throws {
-        var object = BinaryObjectWriter(output, fieldCount: 3)
+        var object = BinaryObjectWriter(output)
         object.field("index", index)
         object.field("key", key)
         try object.field("result", result)
@@ -200,9 +192,9 @@ extension DeskResult: BinaryWritable {
     /// rarer on the write path, through `Codable`.
     func write(to output: BinaryOutput) throws {
         guard case .message(let message) = self else { return try output.appendCodable(self) }
-        var outer = BinaryObjectWriter(output, fieldCount: 1)
+        var outer = BinaryObjectWriter(output)
         outer.key("message")
-        var inner = BinaryObjectWriter(output, fieldCount: 1)
+        var inner = BinaryObjectWriter(output)
         try inner.field("_0", message)
         inner.end()
         outer.end()
@@ -221,7 +213,7 @@ extension StoredRecord: BinaryWritable {
         case .idempotency(let entry): (type, value) = ("idempotency", entry)
         default: return try output.appendCodable(self)
         }
-        var object = BinaryObjectWriter(output, fieldCount: 3)
+        var object = BinaryObjectWriter(output)
         object.field("type", type)
         object.key("v")
         output.append(signed: Int64(Self.encodingVersion))

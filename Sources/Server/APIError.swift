@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import RaftCore
 import Replica
+import ServiceDesk
 
 /// The one error shape of the HTTP API: `{"error":{"code":"…","message":"…"}}` with the
 /// matching status, plus optional details (such as where the leader is).
@@ -107,6 +108,14 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) th
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
 }
 
+/// A desk result as a JSON response, in the form `ResultView` gives it.
+func resultResponse(_ result: DeskResult, status: HTTPResponse.Status) throws -> Response {
+    let body = try JSONWriter.result(result)
+    return Response(
+        status: status, headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+}
+
 /// Reads and decodes a JSON body of at most `bytesMax`, with clear errors for each failure.
 func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, bytesMax: Int = 1 << 20) async throws -> Value {
     let buffer: ByteBuffer
@@ -115,7 +124,32 @@ func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, byt
     } catch {
         throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
     }
-    let data = Data(buffer.readableBytesView)
+    return try decodeJSON(Value.self, from: Data(buffer.readableBytesView))
+}
+
+/// Like `decodeBody`, reading the body's usual shapes with `JSONReader` and leaving the rest,
+/// errors among them, to `JSONDecoder`.
+func decodeBody<Value: Decodable & JSONReadable>(
+    _ type: Value.Type, from request: Request, bytesMax: Int = 1 << 20
+) async throws -> Value {
+    let buffer: ByteBuffer
+    do {
+        buffer = try await request.body.collect(upTo: bytesMax)
+    } catch {
+        throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
+    }
+    let fast = buffer.withUnsafeReadableBytes { bytes in JSONReader.object(bytes).flatMap(Value.init(fields:)) }
+    if let fast { return fast }
+    return try decodeJSON(Value.self, from: Data(buffer.readableBytesView))
+}
+
+/// A body `JSONReader` can read: built from the fields of its object, or nil when `JSONDecoder`
+/// must decide (a field or shape this reading does not take, or an error to report).
+protocol JSONReadable {
+    init?(fields: [(key: String, value: JSONReader.Value)])
+}
+
+func decodeJSON<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
     do {
         return try JSONDecoder().decode(CheckedBody<Value>.self, from: data).value
     } catch let error as APIError {

@@ -260,7 +260,7 @@ extension APIRoutes {
             throw APIError.badRequest("Idempotency-Key must be 1 to 128 characters")
         }
         let (result, replayed) = try await apply(action, actor: actor, idempotencyKey: key)
-        return try jsonResponse(ResultView(result), status: replayed ? .ok : status)
+        return try resultResponse(result, status: replayed ? .ok : status)
     }
 
     /// Proposes a desk command stamped with this node's clock and waits for its result; the
@@ -284,7 +284,7 @@ extension APIRoutes {
         return id
     }
 
-    static func newID() -> String { UUID().uuidString.lowercased() }
+    static func newID() -> String { RandomID.make() }
 }
 
 /// A desk result as the API shows it: the entity itself (a conversation with its customer).
@@ -351,5 +351,45 @@ extension Timestamp {
     /// This node's clock, as commands are stamped with it.
     static var now: Timestamp {
         Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+extension APIRoutes.PostMessageRequest: JSONReadable {
+    /// Author, text and the internal flag; a body with attachments goes to `JSONDecoder`.
+    init?(fields: [(key: String, value: JSONReader.Value)]) {
+        var text: String?
+        for (key, value) in fields {
+            switch (key, value) {
+            case ("text", .string(let string)): text = string
+            case ("internal", .bool(let flag)): self.internal = flag
+            case ("internal", .null), ("author", .null): continue
+            case ("author", .object(let authorFields)):
+                guard let author = APIRoutes.AuthorInput(fields: authorFields) else { return nil }
+                self.author = author
+            default: return nil
+            }
+        }
+        guard let text else { return nil }
+        self.text = text
+    }
+}
+
+extension APIRoutes.AuthorInput {
+    /// `type` and `id`; like the synthesized decoder, other keys are ignored.
+    init?(fields: [(key: String, value: JSONReader.Value)]) {
+        var type: AuthorType?
+        for (key, value) in fields {
+            switch (key, value) {
+            case ("type", .string(let name)):
+                guard let named = AuthorType(rawValue: name) else { return nil }
+                type = named
+            case ("id", .string(let id)): self.id = id
+            case ("id", .null): continue
+            case ("type", _), ("id", _): return nil
+            default: continue
+            }
+        }
+        guard let type else { return nil }
+        self.type = type
     }
 }

@@ -173,7 +173,7 @@ final class EventLog: Sendable {
     }
 
     fileprivate static func render(_ event: DeskEvent, seq: UInt64) -> String {
-        let data = (try? JSONEncoder.sorted.encode(ResultView(event.payload))) ?? Data("null".utf8)
+        let data = (try? JSONWriter.result(event.payload)) ?? Array("null".utf8)
         var text = "{\"seq\":\(seq),\"type\":\"\(event.type.rawValue)\""
         if let conversationID = event.conversationID, let quoted = try? JSONEncoder.sorted.encode(conversationID) {
             text += ",\"conversationId\":" + String(decoding: quoted, as: UTF8.self)

@@ -57,7 +57,7 @@ struct Start: AsyncParsableCommand {
         guard slotFailoverMilliseconds >= 100 else { throw ValidationError("--slot-failover-milliseconds must be at least 100") }
         options.slotFailoverMilliseconds = slotFailoverMilliseconds
         options.webDirectory = webDir
-        var logger = Logger(label: "switchboard.n\(nodeId)")
+        var logger = Logger(label: "switchboard.n\(nodeId)") { NodeLogHandler(label: $0) }
         logger.logLevel = .info
         let node = try await ClusterNode(options: options, logger: logger)
         try await node.run()

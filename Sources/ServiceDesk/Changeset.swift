@@ -161,9 +161,9 @@ extension Desk {
 
     mutating func remember(_ entry: IdempotencyEntry, writer: inout RecordWriter) {
         for key in idempotency.insert(entry, limits: limits) {
-            writer.delete(RecordKey.idempotency(key))
+            writer.delete(key)
         }
-        writer.put(RecordKey.idempotency(entry.key), StoredRecord.idempotency(entry).encoded())
+        writer.put(RecordKey.idempotency(index: entry.index), StoredRecord.idempotency(entry).encoded())
     }
 }
 

@@ -43,7 +43,25 @@ public enum RecordKey {
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
     static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
-    static func idempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
+    /// An idempotency entry is stored under the log index that first applied its key: each
+    /// new entry then lands at the end of the range and the oldest leave from its start, where
+    /// RocksDB's memtable finds the place at once instead of searching (keys in client order
+    /// cost two such searches per message, the entry and, later, its deletion).
+    static func idempotency(index: UInt64) -> [UInt8] { key("idempotency/" + padded(index)) }
+    /// Where builds before index-keyed entries stored one: under its scoped key. Such records
+    /// are still read, and deleted under that key when they leave the window.
+    static func legacyIdempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
+
+    /// The scoped key of a record stored under `legacyIdempotency`, or nil for an index key
+    /// (twenty digits; a scoped key always holds a `|`) or another record's key.
+    static func legacyIdempotencyScopedKey(_ key: [UInt8]) -> String? {
+        guard key.starts(with: idempotencyPrefixBytes) else { return nil }
+        let suffix = key[idempotencyPrefixBytes.count...]
+        guard suffix.contains(UInt8(ascii: "|")) else { return nil }
+        return String(decoding: suffix, as: UTF8.self)
+    }
+
+    private static let idempotencyPrefixBytes = Array((prefix + "idempotency/").utf8)
     static let slots = key("slots")
     static func widget(_ id: String) -> [UInt8] { key("widget/" + id) }
     static func queue(_ id: String) -> [UInt8] { key("queue/" + id) }
@@ -106,10 +124,14 @@ enum StoredRecord: Sendable, Hashable {
     /// Whether `key` is the record's key; messages, most of a desk, are checked without
     /// building theirs.
     func isStored(under key: [UInt8]) -> Bool {
-        if case .message(let message) = self {
+        switch self {
+        case .message(let message):
             return RecordKey.isMessageKey(key, conversationID: message.conversationID, seq: message.seq)
+        case .idempotency(let entry) where RecordKey.legacyIdempotencyScopedKey(key) != nil:
+            return key == RecordKey.legacyIdempotency(entry.key)
+        default:
+            return self.key == key
         }
-        return self.key == key
     }
 
     /// The key the record is stored under.
@@ -122,7 +144,7 @@ enum StoredRecord: Sendable, Hashable {
         case .team(let value): RecordKey.team(value.id)
         case .cannedResponse(let value): RecordKey.cannedResponse(value.id)
         case .audit(let value): RecordKey.audit(value.index)
-        case .idempotency(let value): RecordKey.idempotency(value.key)
+        case .idempotency(let value): RecordKey.idempotency(index: value.index)
         case .slots: RecordKey.slots
         case .widget(let value): RecordKey.widget(value.id)
         case .queue(let value): RecordKey.queue(value.id)
@@ -214,13 +236,15 @@ extension Desk {
         all += teams.values.map(StoredRecord.team)
         all += cannedResponses.values.map(StoredRecord.cannedResponse)
         all += audit.elements.map(StoredRecord.audit)
-        all += idempotency.entries.values.map(StoredRecord.idempotency)
         if slots != SlotMap() { all.append(.slots(slots)) }
         all += widgets.values.map(StoredRecord.widget)
         all += queues.values.map(StoredRecord.queue)
         all += routingRules.values.map(StoredRecord.routingRule)
         all += ticketRecords()
-        return all.map { (key: $0.key, value: $0.encoded()) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        let idempotencyRecords = idempotency.entries.values.map {
+            (key: idempotency.recordKey(of: $0), value: StoredRecord.idempotency($0).encoded())
+        }
+        return (all.map { (key: $0.key, value: $0.encoded()) } + idempotencyRecords).sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
@@ -251,7 +275,8 @@ extension Desk {
         var decoded: [StoredRecord] = []
         decoded.reserveCapacity(records.count)
         for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
-        try self.init(decoded: decoded, limits: limits)
+        let legacyIdempotencyKeys = Set(records.lazy.compactMap { RecordKey.legacyIdempotencyScopedKey($0.key) })
+        try self.init(decoded: decoded, legacyIdempotencyKeys: legacyIdempotencyKeys, limits: limits)
     }
 
     private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
@@ -260,7 +285,7 @@ extension Desk {
         return record
     }
 
-    private init(decoded: [StoredRecord], limits: DeskLimits) throws(DeskDecodingError) {
+    private init(decoded: [StoredRecord], legacyIdempotencyKeys: Set<String>, limits: DeskLimits) throws(DeskDecodingError) {
         self.init(limits: limits)
         reserveCapacity(for: decoded)
         var auditEntries: [AuditEntry] = []
@@ -286,7 +311,7 @@ extension Desk {
             }
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
-        idempotency = IdempotencyTable(entries: idempotencyEntries)
+        idempotency = IdempotencyTable(entries: idempotencyEntries, legacyKeys: legacyIdempotencyKeys)
         try rebuildDerivedState()
     }
 

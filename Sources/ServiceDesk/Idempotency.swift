@@ -14,6 +14,9 @@ struct IdempotencyEntry: Sendable, Hashable, Codable {
 struct IdempotencyTable: Sendable, Hashable {
     private(set) var entries: [String: IdempotencyEntry] = [:]
     private var order = FIFO<OrderItem>()
+    /// Scoped keys whose entry is stored under its scoped key by an earlier build
+    /// (`RecordKey.legacyIdempotency`); every other entry is stored under its index.
+    private var legacyKeys: Set<String> = []
 
     private struct OrderItem: Sendable, Hashable {
         var key: String
@@ -23,10 +26,16 @@ struct IdempotencyTable: Sendable, Hashable {
     init() {}
 
     /// Rebuilds the table from stored entries; indexes are unique, so the order is total.
-    init(entries loaded: [IdempotencyEntry]) {
+    init(entries loaded: [IdempotencyEntry], legacyKeys: Set<String> = []) {
         let sorted = loaded.sorted { $0.index < $1.index }
         entries = Dictionary(uniqueKeysWithValues: sorted.map { ($0.key, $0) })
         order = FIFO(sorted.map { OrderItem(key: $0.key, index: $0.index) })
+        self.legacyKeys = legacyKeys.filter { entries[$0] != nil }
+    }
+
+    /// The key of the record that stores `entry`.
+    func recordKey(of entry: IdempotencyEntry) -> [UInt8] {
+        legacyKeys.contains(entry.key) ? RecordKey.legacyIdempotency(entry.key) : RecordKey.idempotency(index: entry.index)
     }
 
     /// Two tables are equal when they remember the same entries; stale positions in `order`
@@ -41,24 +50,26 @@ struct IdempotencyTable: Sendable, Hashable {
         return entry
     }
 
-    /// Adds an entry, then forgets expired entries and the oldest beyond the count bound.
-    /// Returns the keys whose stored records must be deleted.
-    mutating func insert(_ entry: IdempotencyEntry, limits: DeskLimits) -> [String] {
+    /// Forgets expired entries, adds `entry` (its key is new or expired, so no live entry is
+    /// replaced), then forgets the oldest beyond the count bound. Returns the record keys of
+    /// the forgotten entries, whose records must be deleted.
+    mutating func insert(_ entry: IdempotencyEntry, limits: DeskLimits) -> [[UInt8]] {
         var forgotten = evict(at: entry.index, limits: limits)
+        precondition(entries[entry.key] == nil, "an idempotency key is remembered again only after it expired")
         entries[entry.key] = entry
         order.append(OrderItem(key: entry.key, index: entry.index))
         while entries.count > limits.idempotencyEntriesMax {
             forgotten += removeOldest()
         }
-        return forgotten.filter { entries[$0] == nil }
+        return forgotten
     }
 
     private func isExpired(_ entryIndex: UInt64, at index: UInt64, limits: DeskLimits) -> Bool {
         entryIndex &+ limits.idempotencyWindowIndexes <= index
     }
 
-    private mutating func evict(at index: UInt64, limits: DeskLimits) -> [String] {
-        var forgotten: [String] = []
+    private mutating func evict(at index: UInt64, limits: DeskLimits) -> [[UInt8]] {
+        var forgotten: [[UInt8]] = []
         while let oldest = order.first, isExpired(oldest.index, at: index, limits: limits) {
             forgotten += removeOldest()
         }
@@ -66,10 +77,12 @@ struct IdempotencyTable: Sendable, Hashable {
     }
 
     /// Pops the oldest position; removes its entry unless the position is stale.
-    private mutating func removeOldest() -> [String] {
+    private mutating func removeOldest() -> [[UInt8]] {
         let item = order.removeFirst()
-        guard entries[item.key]?.index == item.index else { return [] }
+        guard let entry = entries[item.key], entry.index == item.index else { return [] }
+        let recordKey = recordKey(of: entry)
         entries[item.key] = nil
-        return [item.key]
+        legacyKeys.remove(item.key)
+        return [recordKey]
     }
 }

@@ -85,7 +85,7 @@ public final class Database: @unchecked Sendable {
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         let cBatch = rocksdb_writebatch_create()!
         defer { rocksdb_writebatch_destroy(cBatch) }
-        for operation in batch.operations { add(operation, to: cBatch) }
+        for operation in batch.insertionOrdered() { add(operation, to: cBatch) }
         let options = sync ? syncWriteOptions : writeOptions
         try rocksDBCall("write") { rocksdb_write(handle, options, cBatch, $0) }
     }

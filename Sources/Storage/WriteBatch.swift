@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Writes that become durable together or not at all, across column families.
 ///
 /// A plain value: building one touches no database, so it can be filled anywhere (for example
@@ -11,6 +17,19 @@ public struct WriteBatch: Sendable, Hashable {
         case delete(ColumnFamily, key: [UInt8])
         /// Removes every key in `[start, end)`.
         case deleteRange(ColumnFamily, start: [UInt8], end: [UInt8])
+
+        /// The key a put or delete writes; a range delete's start.
+        var key: [UInt8] {
+            switch self {
+            case .put(_, let key, _), .delete(_, let key): key
+            case .deleteRange(_, let start, _): start
+            }
+        }
+
+        var isRangeDelete: Bool {
+            if case .deleteRange = self { return true }
+            return false
+        }
 
         /// The column family the operation writes to.
         public var columnFamily: ColumnFamily {
@@ -44,6 +63,33 @@ public struct WriteBatch: Sendable, Hashable {
     public mutating func deleteRange(from start: [UInt8], to end: [UInt8], in columnFamily: ColumnFamily) {
         precondition(start.lexicographicallyPrecedes(end), "deleteRange needs start < end")
         operations.append(.deleteRange(columnFamily, start: start, end: end))
+    }
+
+    /// The operations in the order to hand them to RocksDB: by column family and key, writes
+    /// to the same key in their own order, so the result is the same as in `operations` order.
+    ///
+    /// A memtable is a skip list that remembers where its last insert went. Keys in ascending
+    /// order are each found from that place, a few steps away, where keys in the order commands
+    /// wrote them are each searched for from the top; with a full memtable that search was a
+    /// fifth of a node's apply. A batch with a range delete keeps its order: a range covers
+    /// keys that sort elsewhere.
+    func insertionOrdered() -> [Operation] {
+        guard operations.count > 1, !operations.contains(where: \.isRangeDelete) else { return operations }
+        let families = operations.map(\.columnFamily.name)
+        let keys = operations.map(\.key)
+        let positions = operations.indices.sorted { left, right in
+            if families[left] != families[right] { return families[left] < families[right] }
+            let order = Self.compare(keys[left], keys[right])
+            return order != 0 ? order < 0 : left < right
+        }
+        return positions.map { operations[$0] }
+    }
+
+    /// Negative, zero or positive as `left` sorts before, with or after `right`, bytewise.
+    private static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int {
+        let common = min(left.count, right.count)
+        let order = left.withUnsafeBytes { a in right.withUnsafeBytes { b in common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common) } }
+        return order != 0 ? Int(order) : left.count - right.count
     }
 
     /// Adds the operations of `other` after this batch's own.

@@ -7,6 +7,7 @@ import Testing
     @Test func retryReturnsFirstResultAndChangesNothing() throws {
         var harness = Harness.populated()
         let first = harness.run(Harness.customer, post, key: "k-1")
+        let firstIndex = harness.index
         let snapshot = harness.desk.snapshotData()
         let retry = harness.run(Harness.customer, post, key: "k-1")
         #expect(retry.replayed && !first.replayed)
@@ -16,7 +17,7 @@ import Testing
         let differentBody = harness.run(
             Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "again")), key: "k-1")
         #expect(differentBody.result == first.result, "the key, not the body, identifies the write")
-        #expect(first.changes.contains { String(decoding: $0.key, as: UTF8.self) == "sd/idempotency/customer:c1|k-1" })
+        #expect(first.changes.contains { $0.key == RecordKey.idempotency(index: firstIndex) && $0.value != nil })
     }
 
     @Test func keysAreScopedPerActor() throws {
@@ -56,10 +57,60 @@ import Testing
         limits.idempotencyWindowIndexes = 10
         var harness = Harness.populated(limits: limits)
         harness.ok(Harness.customer, post, key: "old")
+        let oldIndex = harness.index
         harness.index += 20
         let later = harness.run(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "hi")), key: "new")
-        #expect(later.changes.contains(RecordChange(key: Array("sd/idempotency/customer:c1|old".utf8), value: nil)))
+        #expect(later.changes.contains(RecordChange(key: RecordKey.idempotency(index: oldIndex), value: nil)))
         #expect(harness.desk.idempotencyEntryCount == 1)
+        #expect(harness.store.withoutMessages.map(\.key) == harness.desk.records().map(\.key))
+    }
+
+    /// An expired key used again is a new entry under the new index; the old record goes.
+    @Test func aKeyUsedAgainAfterItExpiredMovesToItsNewIndex() {
+        var limits = DeskLimits()
+        limits.idempotencyWindowIndexes = 10
+        var harness = Harness.populated(limits: limits)
+        harness.ok(Harness.customer, post, key: "k")
+        let oldIndex = harness.index
+        harness.index += 20
+        let again = harness.run(Harness.customer, post, key: "k")
+        #expect(!again.replayed)
+        #expect(again.changes.contains(RecordChange(key: RecordKey.idempotency(index: oldIndex), value: nil)))
+        #expect(again.changes.contains { $0.key == RecordKey.idempotency(index: harness.index) && $0.value != nil })
+    }
+
+    /// Entries an earlier build stored under their scoped key are read, answer retries, are
+    /// written back under that key by `records()`, and are deleted under it when they leave.
+    @Test func entriesStoredUnderTheirScopedKeyStillWork() throws {
+        var limits = DeskLimits()
+        limits.idempotencyEntriesMax = 2
+        var harness = Harness.populated(limits: limits)
+        let first = harness.run(Harness.customer, post, key: "legacy")
+        let firstIndex = harness.index
+        var records = harness.desk.records()
+        let position = try #require(records.firstIndex { $0.key == RecordKey.idempotency(index: firstIndex) })
+        let legacyKey = RecordKey.legacyIdempotency("customer:c1|legacy")
+        records[position].key = legacyKey
+        records.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        harness.desk = try Desk(records: records, limits: limits)
+        #expect(harness.desk.records().map(\.key) == records.map(\.key))
+        #expect(harness.run(Harness.customer, post, key: "legacy").result == first.result)
+        harness.ok(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "hi")), key: "k2")
+        let evicting = harness.run(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m3", text: "hi")), key: "k3")
+        #expect(evicting.changes.contains(RecordChange(key: legacyKey, value: nil)))
+        #expect(!evicting.changes.contains { $0.key == RecordKey.idempotency(index: firstIndex) })
+        #expect(!harness.desk.records().contains { $0.key == legacyKey })
+    }
+
+    @Test func aRecordUnderAnotherEntrysKeyIsRefused() throws {
+        var harness = Harness.populated()
+        harness.ok(Harness.customer, post, key: "k")
+        var records = harness.desk.records()
+        let position = try #require(records.firstIndex { RecordKey.legacyIdempotencyScopedKey($0.key) == nil && String(decoding: $0.key, as: UTF8.self).hasPrefix("sd/idempotency/") })
+        records[position].key = RecordKey.legacyIdempotency("customer:c1|other")
+        #expect(throws: DeskDecodingError.self) { try Desk(records: records) }
+        records[position].key = RecordKey.idempotency(index: 999)
+        #expect(throws: DeskDecodingError.self) { try Desk(records: records) }
     }
 
     @Test func tableNeverExceedsItsBoundAndEvictsOldestFirst() {

@@ -59,6 +59,37 @@ import Testing
         }
     }
 
+    /// A batch is handed to RocksDB in key order; what it leaves must be what its operations
+    /// leave one by one, in their own order, whatever keys repeat.
+    @Test func batchesInKeyOrderLeaveWhatTheirOperationsLeave() throws {
+        var generator = SystemRandomNumberGenerator()
+        try withTemporaryDirectory { directory in
+            let database = try Database(path: directory + "/db")
+            var expected: [ColumnFamily: [[UInt8]: [UInt8]]] = [:]
+            for round in 0..<20 {
+                var batch = WriteBatch()
+                for step in 0..<200 {
+                    let family: ColumnFamily = Bool.random(using: &generator) ? .state : .index
+                    let key = [UInt8(ascii: "k"), UInt8.random(in: 0...30, using: &generator)]
+                    if Int.random(in: 0..<3, using: &generator) == 0 {
+                        batch.delete(key, in: family)
+                        expected[family, default: [:]][key] = nil
+                    } else {
+                        let value = [UInt8(round), UInt8(step)]
+                        batch.put(key, value, in: family)
+                        expected[family, default: [:]][key] = value
+                    }
+                }
+                try database.write(batch, sync: false)
+                for family in [ColumnFamily.state, .index] {
+                    let stored = try database.scan(family).map { ($0.key, $0.value) }
+                    let wanted = (expected[family] ?? [:]).sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                    #expect(stored.map(\.0) == wanted.map(\.key) && stored.map(\.1) == wanted.map(\.value))
+                }
+            }
+        }
+    }
+
     @Test func scanHonoursPrefixAndRanges() throws {
         try withTemporaryDirectory { directory in
             let database = try Database(path: directory + "/db")

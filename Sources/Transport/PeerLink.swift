@@ -22,6 +22,8 @@ final class PeerLink {
     private var nextStreamID: UInt64 = 1
     /// Set while messages are being dropped, so a full queue is logged once, not per message.
     private var isDropping = false
+    /// Set while a flush is queued on the loop (`flushSoon`).
+    private var isFlushScheduled = false
 
     private enum State {
         case idle
@@ -58,8 +60,20 @@ final class PeerLink {
             return false
         }
         isDropping = false
-        flush()
+        flushSoon()
         return true
+    }
+
+    /// Flushes once the loop has run the tasks already queued on it. Sends come one task each
+    /// (a Raft batch, a forwarded proposal, its answer); gathered, a burst of them costs one
+    /// write to the socket instead of one each — most of the transport's time went to them.
+    private func flushSoon() {
+        guard !isFlushScheduled else { return }
+        isFlushScheduled = true
+        core.loop.assumeIsolated().execute { [self] in
+            isFlushScheduled = false
+            flush()
+        }
     }
 
     /// Moves a new address into effect by dialing it afresh.

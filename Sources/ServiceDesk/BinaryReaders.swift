@@ -289,3 +289,20 @@ extension Actor: BinaryReadable {
         }
     }
 }
+
+extension DeskReply: BinaryReadable {
+    /// The version first, as the `Codable` form checks it, then the fields in key order.
+    init(binary input: BinaryInput, at offset: Int) throws {
+        var probe = try BinaryObjectReader(input, at: offset, as: DeskReply.self)
+        let version = try probe.read("v") { try input.integer(Int.self, at: $0) }
+        guard version == Self.encodingVersion else { throw DeskDecodingError.unsupportedVersion(version) }
+        var object = try BinaryObjectReader(input, at: offset, as: DeskReply.self)
+        let error = try object.valueIfPresent("error", as: CommandError.self)
+        let replayed = try object.readIfPresent("replayed") { try input.bool(at: $0) } ?? false
+        if let error {
+            self.init(result: .failure(error), replayed: replayed)
+        } else {
+            self.init(result: .success(try object.value("result", as: DeskResult.self)), replayed: replayed)
+        }
+    }
+}

@@ -222,3 +222,17 @@ extension StoredRecord: BinaryWritable {
         object.end()
     }
 }
+
+extension DeskReply: BinaryWritable {
+    /// `{"error"?, "replayed"?, "result"?, "v"}`: the answer a leader sends back for every
+    /// message posted at another node.
+    func write(to output: BinaryOutput) throws {
+        var object = BinaryObjectWriter(output)
+        if case .failure(let error) = result { try object.field("error", error) }
+        if replayed { object.field("replayed", true) }
+        if case .success(let value) = result { try object.field("result", value) }
+        object.key("v")
+        output.append(signed: Int64(Self.encodingVersion))
+        object.end()
+    }
+}

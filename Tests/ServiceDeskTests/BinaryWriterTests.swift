@@ -76,6 +76,58 @@ import Testing
 }
 
 /// The hand-written binary readers read what the `Codable` path reads, and refuse what it refuses.
+/// The answer to a forwarded proposal, written and read by hand, against the `Codable` path.
+@Suite struct BinaryReplyTests {
+    private let message = Message(
+        id: "m1", conversationID: "v1", seq: 4, author: MessageAuthor(type: .customer, id: "c1"), text: "hi",
+        attachments: [], internal: false, createdAt: Timestamp(millisecondsSinceEpoch: 9), index: 12)
+
+    private var replies: [DeskReply] {
+        let customer = Customer(id: "c1", name: "Ada", createdAt: Timestamp(millisecondsSinceEpoch: 1), updatedAt: Timestamp(millisecondsSinceEpoch: 2))
+        let results: [Result<DeskResult, CommandError>] = [
+            .success(.message(message)), .success(.customer(customer)), .success(.cannedResponseDeleted(id: "r1")),
+            .failure(CommandError(.notFound, "conversation v9")), .failure(CommandError(.conflict, "closed")),
+        ]
+        return results.flatMap { result in [false, true].map { DeskReply(result: result, replayed: $0) } }
+    }
+
+    @Test func everyShapeWritesTheCodableBytesAndReadsBack() throws {
+        for reply in replies {
+            let byHand = try BinaryCoding.encode(reply)
+            #expect(byHand == (try BinaryCoding.encode(reply, handWritten: false)), "\(reply)")
+            #expect(try BinaryCoding.decode(DeskReply.self, from: byHand) == reply)
+            #expect(try DeskReply.decode(reply.encoded()) == reply)
+        }
+    }
+
+    struct Other: Codable {
+        var error: String?
+        var replayed: Int?
+        var result: [String: [String: String]]?
+        var v: Int?
+    }
+
+    /// A later version, missing or mistyped fields: both ways fail alike (or agree).
+    @Test func damagedRepliesFailBothWays() throws {
+        let shapes = [
+            Other(v: 2), Other(v: 1), Other(replayed: 1, v: 1), Other(error: "x", v: 1), Other(result: ["team": ["_0": "x"]], v: 1),
+            Other(result: ["message": ["_0": "x"]], v: 1), Other(), Other(result: ["message": [:]], v: nil),
+        ]
+        for shape in shapes {
+            let bytes = try BinaryCoding.encode(shape)
+            let general = Result { try BinaryCoding.decode(DeskReply.self, from: bytes, handWritten: false) }
+            let byHand = Result { try BinaryCoding.decode(DeskReply.self, from: bytes) }
+            switch (general, byHand) {
+            case (.success(let expected), .success(let actual)): #expect(actual == expected)
+            case (.failure(let expected as DeskDecodingError), .failure(let actual as DeskDecodingError)): #expect(actual == expected)
+            case (.failure(let expected), .failure(let actual)): #expect(!(expected is DeskDecodingError) && !(actual is DeskDecodingError))
+            default: Issue.record("\(shape): Codable \(general), by hand \(byHand)")
+            }
+        }
+        #expect(throws: DeskDecodingError.unsupportedVersion(2)) { try BinaryCoding.decode(DeskReply.self, from: try BinaryCoding.encode(Other(v: 2))) }
+    }
+}
+
 @Suite struct BinaryReaderTests {
     private func expectSameValue<Value: Codable & Equatable>(
         _ type: Value.Type, from bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
@@ -221,6 +273,7 @@ import Testing
         #expect(propertyCount(Conversation(id: "v", customerID: "c", channel: .web, language: "", subject: "", createdAt: time, updatedAt: time)) == 27, "\(reminder)")
         #expect(propertyCount(Customer(id: "c", name: "", createdAt: time, updatedAt: time)) == 10, "\(reminder)")
         #expect(propertyCount(IdempotencyEntry(key: "k", index: 1, result: .message(message))) == 3, "\(reminder)")
+        #expect(propertyCount(DeskReply(result: .success(.message(message)), replayed: false)) == 2, "\(reminder)")
         #expect(propertyCount(AuditEntry(index: 1, time: time, actor: .system, action: "", target: "", details: "")) == 6, "\(reminder)")
         #expect(propertyCount(PostMessage(conversationID: "v", messageID: "m", text: "")) == 6, "\(reminder)")
         #expect(propertyCount(Command(time: time, actor: .system, action: .postMessage(PostMessage(conversationID: "v", messageID: "m", text: "")))) == 4, "\(reminder)")

@@ -203,16 +203,18 @@ extension APIRoutes {
         let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
         let limit = try pageLimit(request, default: 100)
         let viewer = context.identity.viewer
-        let found = try await query(request, machine: { machine -> (MessagePage, StateRecords)? in
-            guard let conversation = machine.desk.conversation(id: id), viewer.canSee(conversation),
-                let page = machine.desk.messagePage(conversationID: id, afterSeq: after, limit: limit, includeInternal: viewer.isStaff),
-                let records = machine.stateRecords
-            else { return nil }
-            return (page, records)
+        let lookup = try await query(request, machine: { machine in
+            machine.messagePage(conversationID: id, afterSeq: after, limit: limit, viewer: viewer)
         })
-        guard let (page, records) = found else { throw APIError.notFound("conversation \(id) does not exist") }
-        // Off the Raft thread: the page's messages were written before the read was served.
-        return try jsonResponse(ItemsPage(items: try page.read(from: records), nextCursor: nil))
+        switch lookup {
+        case .found(let page, let records):
+            // Off the Raft thread: the page's messages were written before the read was served.
+            return try jsonResponse(ItemsPage(items: try page.read(from: records), nextCursor: nil))
+        case .notFound:
+            throw APIError.notFound("conversation \(id) does not exist")
+        case .storeClosed:
+            throw APIError.from(.stopped, directory: replica.status.directory)
+        }
     }
 
     struct ItemsPage<Item: Encodable>: Encodable {

@@ -97,6 +97,24 @@ final class NodeStateMachine: ReplicatedStateMachine {
 extension NodeStateMachine {
     /// The `state` column family as the desk's record source, while the database is open.
     var stateRecords: StateRecords? { database.map(StateRecords.init) }
+
+    /// Where a page of a conversation's messages is, as `viewer` may see it.
+    enum MessagePageLookup: Sendable {
+        case found(MessagePage, StateRecords)
+        /// No such conversation, or not one the viewer may see.
+        case notFound
+        /// The conversation exists but its messages cannot be read: the store is closed
+        /// because the node is stopping.
+        case storeClosed
+    }
+
+    func messagePage(conversationID: String, afterSeq: UInt64, limit: Int, viewer: Viewer) -> MessagePageLookup {
+        guard let conversation = desk.conversation(id: conversationID), viewer.canSee(conversation),
+            let page = desk.messagePage(conversationID: conversationID, afterSeq: afterSeq, limit: limit, includeInternal: viewer.isStaff)
+        else { return .notFound }
+        guard let records = stateRecords else { return .storeClosed }
+        return .found(page, records)
+    }
 }
 
 /// The desk's records in the `state` column family, read on any thread.

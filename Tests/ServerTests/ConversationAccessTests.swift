@@ -31,6 +31,23 @@ import Testing
         }
     }
 
+    /// A node whose store is closed (it is stopping) says so for a message page rather than
+    /// calling the conversation missing.
+    @Test func messagePagesOfAClosedStoreAreUnavailableNotMissing() throws {
+        let node = Node()
+        try node.apply(.system, .createCustomer(CreateCustomer(id: "c1", name: "Li")))
+        try node.apply(.system, .createConversation(CreateConversation(id: "v1", customer: .existing(id: "c1"), channel: .web)))
+        let admin = Viewer(kind: .admin)
+        guard case .storeClosed = node.machine.messagePage(conversationID: "v1", afterSeq: 0, limit: 10, viewer: admin) else {
+            Issue.record("a page of an existing conversation without a store must be unavailable")
+            return
+        }
+        guard case .notFound = node.machine.messagePage(conversationID: "v9", afterSeq: 0, limit: 10, viewer: admin) else {
+            Issue.record("an unknown conversation must be missing")
+            return
+        }
+    }
+
     @Test func accessFollowsAssignmentsAndTeams() throws {
         let node = Node()
         try node.apply(.adminToken, .createTeam(CreateTeam(id: "t1", name: "Billing")))

@@ -24,6 +24,7 @@ struct APIRoutes: Sendable {
         router.add(middleware: FileMiddleware(node.options.webDirectory ?? Self.bundledWebDirectory, searchForIndexHtml: true))
         router.get("/health/live") { _, _ in try jsonResponse(["status": "live"]) }
         router.get("/health/ready") { _, _ in try readiness() }
+        router.get("/health/leader") { _, _ in try leadership() }
         router.get("/metrics") { _, _ in metrics() }
         addOpenAuthRoutes(to: router.group("/v1"))
         addOpenWidgetRoutes(to: router.group("/v1"))
@@ -90,6 +91,15 @@ struct APIRoutes: Sendable {
             "applied": String(status.applied), "commit": String(status.commit),
         ]
         return try jsonResponse(body, status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// 200 while this node is ready and the leader, 503 otherwise: a load balancer sends
+    /// writes here to save the hop a follower makes to forward them.
+    private func leadership() throws -> Response {
+        let status = replica.status
+        let isLeader = status.isReady && !node.events.isDraining && status.leader == status.nodeID
+        let body: [String: String] = ["status": isLeader ? "leader" : "not_leader", "leader": String(status.leader)]
+        return try jsonResponse(body, status: isLeader ? .ok : .serviceUnavailable)
     }
 
     private func metrics() -> Response {

@@ -22,6 +22,44 @@ def test_leader_kill_behind_the_load_balancer_loses_and_duplicates_nothing(clust
         balancer.stop()
 
 
+def counter(node, name):
+    for line in requests.get(node.url + "/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} on node {node.id}")
+
+
+def test_writes_go_to_the_leader_and_reads_to_any_node(cluster_factory):
+    cluster = cluster_factory().start()
+    balancer = LoadBalancer(cluster).start()
+    try:
+        leader = cluster.leader()
+        headers = dict(cluster.headers)
+        cluster.wait_until(lambda: requests.get(leader.url + "/health/leader", timeout=2).status_code == 200, "leader check")
+        for node in cluster.nodes.values():
+            if node is not leader:
+                assert requests.get(node.url + "/health/leader", timeout=2).status_code == 503
+        conversation = requests.post(balancer.url + "/v1/conversations", headers=headers, timeout=5,
+                                     json={"customer": {"externalId": "route"}, "channel": "web"}).json()
+        path = f"/v1/conversations/{conversation['id']}/messages"
+        time.sleep(1.5)  # HAProxy's checks (every 0.5 s) have seen the leader
+        before = {node.id: counter(node, "switchboard_proposals_total") for node in cluster.nodes.values()}
+        reads_before = {node.id: counter(node, "switchboard_reads_total") for node in cluster.nodes.values()}
+        for index in range(30):
+            reply = requests.post(balancer.url + path, json={"author": {"type": "customer"}, "text": f"m{index}"},
+                                  headers=headers, timeout=5)
+            assert reply.status_code == 201, reply.text
+        for _ in range(30):
+            assert requests.get(balancer.url + path, headers=headers, timeout=5).status_code == 200
+        proposed = {node.id: counter(node, "switchboard_proposals_total") - before[node.id] for node in cluster.nodes.values()}
+        assert proposed[leader.id] >= 30, proposed
+        assert all(proposed[node.id] < 5 for node in cluster.nodes.values() if node is not leader), proposed
+        reads = {node.id: counter(node, "switchboard_reads_total") - reads_before[node.id] for node in cluster.nodes.values()}
+        assert sum(1 for count in reads.values() if count > 0) >= 2, reads
+    finally:
+        balancer.stop()
+
+
 def run_scenario(cluster, balancer):
     headers = dict(cluster.headers)
     conversation = requests.post(balancer.url + "/v1/conversations", headers=headers, timeout=5,

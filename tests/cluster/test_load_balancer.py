@@ -107,9 +107,9 @@ def run_scenario(cluster, balancer):
     survivors = [n for n in cluster.nodes.values() if n.running]
     assert len(acknowledged) > 10
     for node in survivors:
-        cluster.wait_until(lambda: len(node.get(path + "?limit=1000").json()["items"]) >= len(acknowledged), "catch up")
-        texts = [m["text"] for m in node.get(path + "?limit=1000").json()["items"]]
-        assert texts == acknowledged, f"node {node.id}"
+        # Pages hold at most 500 messages: read them all, page after page.
+        cluster.wait_until(lambda: len(all_texts(node, path)) >= len(acknowledged), "catch up")
+        assert all_texts(node, path) == acknowledged, f"node {node.id}"
 
     # The subscriber moves to the other survivor and resumes after the last event it saw.
     other = next(n for n in survivors if n is not subscriber_node)
@@ -117,6 +117,16 @@ def run_scenario(cluster, balancer):
     rest = asyncio.run(collect(other.url, cluster.token, after=last, seconds=2.0))
     seen = [e["data"]["text"] for e in first_events + rest if e["type"] == "message.created"]
     assert seen == acknowledged
+
+
+def all_texts(node, path):
+    texts, after = [], 0
+    while True:
+        items = node.get(path + f"?limit=500&after={after}").json()["items"]
+        texts += [m["text"] for m in items]
+        if len(items) < 500:
+            return texts
+        after = items[-1]["seq"]
 
 
 async def collect(url, token, after, seconds):

@@ -102,28 +102,21 @@ extension JSONEncoder {
 
 /// Encodes `value` as a JSON response.
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let body = try JSONEncoder.sorted.encode(value)
-    return Response(
-        status: status, headers: [.contentType: "application/json"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    jsonResponse(bytes: try JSONEncoder.sorted.encode(value), status: status)
+}
+
+private func jsonResponse(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// A desk result as a JSON response, in the form `ResultView` gives it.
 func resultResponse(_ result: DeskResult, status: HTTPResponse.Status) throws -> Response {
-    let body = try JSONWriter.result(result)
-    return Response(
-        status: status, headers: [.contentType: "application/json"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    jsonResponse(bytes: try JSONWriter.result(result), status: status)
 }
 
 /// Reads and decodes a JSON body of at most `bytesMax`, with clear errors for each failure.
 func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, bytesMax: Int = 1 << 20) async throws -> Value {
-    let buffer: ByteBuffer
-    do {
-        buffer = try await request.body.collect(upTo: bytesMax)
-    } catch {
-        throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
-    }
+    let buffer = try await collectBody(request, bytesMax: bytesMax)
     return try decodeJSON(Value.self, from: Data(buffer.readableBytesView))
 }
 
@@ -132,15 +125,19 @@ func decodeBody<Value: Decodable>(_ type: Value.Type, from request: Request, byt
 func decodeBody<Value: Decodable & JSONReadable>(
     _ type: Value.Type, from request: Request, bytesMax: Int = 1 << 20
 ) async throws -> Value {
-    let buffer: ByteBuffer
-    do {
-        buffer = try await request.body.collect(upTo: bytesMax)
-    } catch {
-        throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
-    }
+    let buffer = try await collectBody(request, bytesMax: bytesMax)
     let fast = buffer.withUnsafeReadableBytes { bytes in JSONReader.object(bytes).flatMap(Value.init(fields:)) }
     if let fast { return fast }
     return try decodeJSON(Value.self, from: Data(buffer.readableBytesView))
+}
+
+/// The whole body, at most `bytesMax` of it.
+private func collectBody(_ request: Request, bytesMax: Int) async throws -> ByteBuffer {
+    do {
+        return try await request.body.collect(upTo: bytesMax)
+    } catch {
+        throw APIError(.contentTooLarge, code: "too_large", message: "the body exceeds \(bytesMax) bytes")
+    }
 }
 
 /// A body `JSONReader` can read: built from the fields of its object, or nil when `JSONDecoder`

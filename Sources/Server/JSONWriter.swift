@@ -61,7 +61,8 @@ struct JSONWriter {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Lowercase hexadecimal digits, for `\u00XX` escapes and the ids `RandomID` writes.
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 extension JSONWriter {

@@ -16,7 +16,7 @@ enum RandomID {
             var position = 0
             func put(_ value: UInt64, digits: Int) {
                 for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-                    buffer[position] = hexDigits[Int((value >> UInt64(shift)) & 0xF)]
+                    buffer[position] = JSONWriter.hexDigits[Int((value >> UInt64(shift)) & 0xF)]
                     position += 1
                 }
             }
@@ -36,6 +36,4 @@ enum RandomID {
             return position
         }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

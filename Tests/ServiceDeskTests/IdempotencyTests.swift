@@ -52,13 +52,19 @@ import Testing
         #expect(harness.desk.idempotencyEntryCount == 1)
     }
 
-    @Test func expiredEntriesAreDeletedFromTheRecords() {
+    /// A desk with a 10-index window whose entry for `key` (at the returned index) has expired.
+    private func harnessWithExpiredKey(_ key: String) -> (harness: Harness, keyIndex: UInt64) {
         var limits = DeskLimits()
         limits.idempotencyWindowIndexes = 10
         var harness = Harness.populated(limits: limits)
-        harness.ok(Harness.customer, post, key: "old")
-        let oldIndex = harness.index
+        harness.ok(Harness.customer, post, key: key)
+        let keyIndex = harness.index
         harness.index += 20
+        return (harness, keyIndex)
+    }
+
+    @Test func expiredEntriesAreDeletedFromTheRecords() {
+        var (harness, oldIndex) = harnessWithExpiredKey("old")
         let later = harness.run(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "hi")), key: "new")
         #expect(later.changes.contains(RecordChange(key: RecordKey.idempotency(index: oldIndex), value: nil)))
         #expect(harness.desk.idempotencyEntryCount == 1)
@@ -67,12 +73,7 @@ import Testing
 
     /// An expired key used again is a new entry under the new index; the old record goes.
     @Test func aKeyUsedAgainAfterItExpiredMovesToItsNewIndex() {
-        var limits = DeskLimits()
-        limits.idempotencyWindowIndexes = 10
-        var harness = Harness.populated(limits: limits)
-        harness.ok(Harness.customer, post, key: "k")
-        let oldIndex = harness.index
-        harness.index += 20
+        var (harness, oldIndex) = harnessWithExpiredKey("k")
         let again = harness.run(Harness.customer, post, key: "k")
         #expect(!again.replayed)
         #expect(again.changes.contains(RecordChange(key: RecordKey.idempotency(index: oldIndex), value: nil)))

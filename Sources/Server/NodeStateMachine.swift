@@ -83,9 +83,11 @@ final class NodeStateMachine: ReplicatedStateMachine {
         let stored =
             try database.scan(.state, range: KeyRange(from: deskKeys.lowerBound, to: RecordKey.messageKeys.start))
             + database.scan(.state, range: KeyRange(from: RecordKey.messageKeys.end, to: deskKeys.upperBound))
+        let workers = ProcessInfo.processInfo.activeProcessorCount
         desk = try Desk(
             records: stored.map { (key: $0.key, value: $0.value) },
-            decodingWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            lastMessages: try Self.lastMessages(of: stored.map(\.key), in: database, workers: workers),
+            decodingWorkers: workers)
         self.database = database
         accessDirectory.replaceAll(with: desk.allStaffUsers())
         accessDirectory.replaceAll(widgets: desk.allWidgets())
@@ -95,6 +97,34 @@ final class NodeStateMachine: ReplicatedStateMachine {
 }
 
 extension NodeStateMachine {
+    /// The last message record of each conversation among `keys` (conversation record keys;
+    /// others are skipped), looked up with one backward seek each on `workers` threads: a
+    /// conversation record may hold an older tail than its messages (see
+    /// `Conversation.onlyTailAdvanced`), and a restart reads no other message.
+    static func lastMessages(
+        of keys: [[UInt8]], in database: Database, workers: Int
+    ) throws -> [(key: [UInt8], value: [UInt8])] {
+        let searches = keys.compactMap(RecordKey.lastMessageSearch)
+        let chunkCount = max(1, min(workers, searches.count / 1_000))
+        let chunkSize = (searches.count + chunkCount - 1) / chunkCount
+        let found = LockedResults<[(key: [UInt8], value: [UInt8])]>()
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            found.store(Result {
+                let iterator = try database.iterator(
+                    in: .state, range: KeyRange(from: RecordKey.messageKeys.start, to: RecordKey.messageKeys.end))
+                var records: [(key: [UInt8], value: [UInt8])] = []
+                for search in searches[(chunk * chunkSize)..<min(searches.count, (chunk + 1) * chunkSize)] {
+                    try iterator.seek(toLastAtOrBefore: search.before)
+                    guard iterator.isValid else { continue }
+                    let key = iterator.key
+                    if key.starts(with: search.prefix) { records.append((key: key, value: iterator.value)) }
+                }
+                return records
+            })
+        }
+        return try found.all().flatMap { $0 }
+    }
+
     /// The `state` column family as the desk's record source, while the database is open.
     var stateRecords: StateRecords? { database.map(StateRecords.init) }
 
@@ -137,5 +167,19 @@ struct DeskAnswer: StateMachineAnswer {
     static func reply(in answer: any StateMachineAnswer) throws -> DeskReply {
         if let local = answer as? DeskAnswer { return local.reply }
         return try DeskReply.decode(answer.encodedAnswer())
+    }
+}
+
+/// Results that `concurrentPerform` workers hand back, in whatever order they finish.
+private final class LockedResults<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<Value, any Error>] = []
+
+    func store(_ result: Result<Value, any Error>) {
+        lock.withLock { results.append(result) }
+    }
+
+    func all() throws -> [Value] {
+        try lock.withLock { try results.map { try $0.get() } }
     }
 }

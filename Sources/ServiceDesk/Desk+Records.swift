@@ -7,9 +7,15 @@ public enum RecordKey {
     public static let prefix = "sd/"
 
     static func customer(_ id: String) -> [UInt8] { key("customer/" + id) }
-    static func conversation(_ id: String) -> [UInt8] { key("conversation/" + id) }
+    static func conversation(_ id: String) -> [UInt8] { conversationPrefixBytes + id.utf8 }
+    /// Built byte by byte, as the idempotency and audit keys: every message post builds them.
     static func message(_ conversationID: String, seq: UInt64) -> [UInt8] {
-        key("message/" + conversationID + "/" + padded(seq))
+        var key = messagePrefixBytes
+        key.reserveCapacity(key.count + conversationID.utf8.count + 21)
+        key.append(contentsOf: conversationID.utf8)
+        key.append(UInt8(ascii: "/"))
+        appendPadded(seq, to: &key)
+        return key
     }
 
     /// Whether `key` is `message(conversationID, seq:)`, compared in place: a restart checks
@@ -39,15 +45,53 @@ public enum RecordKey {
     /// Whether `key` is a message record's.
     static func isMessage(_ key: [UInt8]) -> Bool { key.starts(with: messagePrefixBytes) }
 
+    /// The conversation id and seq of a message record's key, or nil for any other key.
+    static func messageKeyParts(_ key: [UInt8]) -> (conversationID: ArraySlice<UInt8>, seq: UInt64)? {
+        let idStart = messagePrefixBytes.count
+        guard key.count > idStart + 21, isMessage(key), key[key.count - 21] == UInt8(ascii: "/") else { return nil }
+        var seq: UInt64 = 0
+        for digit in key[(key.count - 20)...] {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            let (shifted, overflow) = seq.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+            guard !overflow, !carry else { return nil }
+            seq = sum
+        }
+        return (key[idStart..<(key.count - 21)], seq)
+    }
+
+    /// Where a conversation's last message record is: the last key at or before `before` that
+    /// starts with `prefix`. A restart looks this up for every conversation in `conversations`
+    /// (the conversation record keys) and hands the records found to `Desk.init(records:…)`.
+    public static func lastMessageSearch(conversationKey: [UInt8]) -> (prefix: [UInt8], before: [UInt8])? {
+        guard conversationKey.starts(with: conversationPrefixBytes) else { return nil }
+        let id = conversationKey[conversationPrefixBytes.count...]
+        let prefix = messagePrefixBytes + id + [UInt8(ascii: "/")]
+        // Every seq is 20 digits, all of which sort before ":".
+        return (prefix, prefix + [UInt8(ascii: ":")])
+    }
+
+    private static let conversationPrefixBytes = Array((prefix + "conversation/").utf8)
+
     static func staff(_ id: String) -> [UInt8] { key("staff/" + id) }
     static func team(_ id: String) -> [UInt8] { key("team/" + id) }
     static func cannedResponse(_ id: String) -> [UInt8] { key("canned_response/" + id) }
-    static func audit(_ index: UInt64) -> [UInt8] { key("audit/" + padded(index)) }
+    static func audit(_ index: UInt64) -> [UInt8] {
+        var key = auditPrefixBytes
+        appendPadded(index, to: &key)
+        return key
+    }
+
+    private static let auditPrefixBytes = Array((prefix + "audit/").utf8)
     /// An idempotency entry is stored under the log index that first applied its key: each
     /// new entry then lands at the end of the range and the oldest leave from its start, where
     /// RocksDB's memtable finds the place at once instead of searching (keys in client order
     /// cost two such searches per message, the entry and, later, its deletion).
-    static func idempotency(index: UInt64) -> [UInt8] { key("idempotency/" + padded(index)) }
+    static func idempotency(index: UInt64) -> [UInt8] {
+        var key = idempotencyPrefixBytes
+        appendPadded(index, to: &key)
+        return key
+    }
     /// Where builds before index-keyed entries stored one: under its scoped key. Such records
     /// are still read, and deleted under that key when they leave the window.
     static func legacyIdempotency(_ scopedKey: String) -> [UInt8] { key("idempotency/" + scopedKey) }
@@ -84,6 +128,18 @@ public enum RecordKey {
 
     private static let prefixBytes = Array(prefix.utf8)
     private static func key(_ suffix: String) -> [UInt8] { prefixBytes + Array(suffix.utf8) }
+
+    /// Appends `number` as 20 decimal digits (`UInt64.max` has 20), as `padded` writes it.
+    private static func appendPadded(_ number: UInt64, to key: inout [UInt8]) {
+        key.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 20))
+        var rest = number
+        var position = key.count - 1
+        while rest > 0 {
+            key[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        }
+    }
 
     private static func padded(_ number: UInt64) -> String {
         let digits = String(number)
@@ -248,15 +304,23 @@ extension Desk {
     }
 
     /// Loads a desk from its stored records (the restart path). Keys without the desk's
-    /// prefix are skipped, so the caller may pass a whole column family, and so are message
-    /// records, which stay in the store (`MessagePage`).
+    /// prefix are skipped, so the caller may pass a whole column family. Of the message
+    /// records, which stay in the store (`MessagePage`), only each conversation's last is read:
+    /// it holds the conversation's tail when the conversation record does not
+    /// (`Conversation.onlyTailAdvanced`).
     public init(records: some Sequence<(key: [UInt8], value: [UInt8])>, limits: DeskLimits = .standard) throws(DeskDecodingError) {
         try self.init(records: Array(records), decodingWorkers: 1, limits: limits)
     }
 
     /// Like `init(records:)`, decoding on `decodingWorkers` threads first: decoding is most of
     /// a restart. The desk is the same: records are still taken in their stored order.
-    public init(records: [(key: [UInt8], value: [UInt8])], decodingWorkers: Int, limits: DeskLimits = .standard) throws(DeskDecodingError) {
+    /// `lastMessages` are message records the caller found in the store beside `records`
+    /// (each conversation's last, see `RecordKey.lastMessageSearch`); a restart passes the
+    /// records without the messages and these.
+    public init(
+        records: [(key: [UInt8], value: [UInt8])], lastMessages: [(key: [UInt8], value: [UInt8])] = [],
+        decodingWorkers: Int, limits: DeskLimits = .standard
+    ) throws(DeskDecodingError) {
         let chunkCount = max(1, min(decodingWorkers, records.count / 1_000))
         let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
         let results = ChunkResults(count: chunkCount)
@@ -275,8 +339,31 @@ extension Desk {
         var decoded: [StoredRecord] = []
         decoded.reserveCapacity(records.count)
         for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
+        let tails = try Self.lastMessages(among: lastMessages + records.filter { RecordKey.isMessage($0.key) })
         let legacyIdempotencyKeys = Set(records.lazy.compactMap { RecordKey.legacyIdempotencyScopedKey($0.key) })
-        try self.init(decoded: decoded, legacyIdempotencyKeys: legacyIdempotencyKeys, limits: limits)
+        try self.init(decoded: decoded, tails: tails, legacyIdempotencyKeys: legacyIdempotencyKeys, limits: limits)
+    }
+
+    /// Each conversation's last message among `records` (message records in any order),
+    /// decoded; only those are, however many messages there are.
+    private static func lastMessages(among records: [(key: [UInt8], value: [UInt8])]) throws(DeskDecodingError) -> [Message] {
+        var last: [ArraySlice<UInt8>: (seq: UInt64, position: Int)] = [:]
+        for (position, record) in records.enumerated() {
+            guard let (conversation, seq) = RecordKey.messageKeyParts(record.key) else {
+                throw .malformed("not a message record key")
+            }
+            if let found = last[conversation], found.seq >= seq { continue }
+            last[conversation] = (seq, position)
+        }
+        var messages: [Message] = []
+        for (_, found) in last {
+            let record = records[found.position]
+            guard case .message(let message) = try decodeRecord(key: record.key, value: record.value) else {
+                throw .malformed("a message key holds another record")
+            }
+            messages.append(message)
+        }
+        return messages
     }
 
     private static func decodeRecord(key: [UInt8], value: [UInt8]) throws(DeskDecodingError) -> StoredRecord {
@@ -285,7 +372,9 @@ extension Desk {
         return record
     }
 
-    private init(decoded: [StoredRecord], legacyIdempotencyKeys: Set<String>, limits: DeskLimits) throws(DeskDecodingError) {
+    private init(
+        decoded: [StoredRecord], tails: [Message], legacyIdempotencyKeys: Set<String>, limits: DeskLimits
+    ) throws(DeskDecodingError) {
         self.init(limits: limits)
         reserveCapacity(for: decoded)
         var auditEntries: [AuditEntry] = []
@@ -312,7 +401,19 @@ extension Desk {
         }
         audit = FIFO(auditEntries.sorted { $0.index < $1.index })
         idempotency = IdempotencyTable(entries: idempotencyEntries, legacyKeys: legacyIdempotencyKeys)
+        try advanceTails(to: tails)
         try rebuildDerivedState()
+    }
+
+    /// Brings each conversation up to its last stored message, before anything is derived
+    /// from the conversations.
+    private mutating func advanceTails(to messages: [Message]) throws(DeskDecodingError) {
+        for message in messages {
+            guard conversations[message.conversationID] != nil else {
+                throw .malformed("message \(message.id) of a missing conversation \(message.conversationID)")
+            }
+            conversations[message.conversationID]!.advanceTail(to: message)
+        }
     }
 
     /// Sizes the largest tables once: growing them a hundred thousand entries at a time

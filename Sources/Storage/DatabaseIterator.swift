@@ -73,6 +73,13 @@ public final class DatabaseIterator {
         try checkStatus("seek")
     }
 
+    /// Moves to the last key at or before `key` (never past the range's bounds): with the
+    /// range's end, to its last key.
+    public func seek(toLastAtOrBefore key: [UInt8]) throws(StorageError) {
+        key.withCChars { rocksdb_iter_seek_for_prev(iterator, $0, $1) }
+        try checkStatus("seek for previous")
+    }
+
     /// Moves to the next key. Only while `isValid`.
     public func next() throws(StorageError) {
         precondition(isValid, "next() on an iterator that is not at a key")

@@ -7,34 +7,10 @@ import Testing
 
 /// The request path's view of who a conversation concerns follows every applied command.
 @Suite struct ConversationAccessTests {
-    private final class Node {
-        let access = ConversationAccess()
-        let machine: NodeStateMachine
-        var index: UInt64 = 1
-        var time: Int64 = 1_700_000_000_000
-
-        init() {
-            machine = NodeStateMachine(nodeID: 1, events: EventLog(), accessDirectory: AccessDirectory(), conversationAccess: access)
-        }
-
-        func apply(_ actor: ServiceDesk.Actor, _ action: Command.Action) throws {
-            index += 1
-            time += 1_000
-            let command = Command(time: Timestamp(millisecondsSinceEpoch: time), actor: actor, action: action)
-            var changes = WriteBatch()
-            let answer = machine.apply(
-                NodeStateMachine.command(.desk, command.encoded()), index: index, answerWanted: true, changes: &changes)
-            guard case .success = try DeskAnswer.reply(in: answer).result else {
-                Issue.record("\(action) was rejected")
-                return
-            }
-        }
-    }
-
     /// A node whose store is closed (it is stopping) says so for a message page rather than
     /// calling the conversation missing.
     @Test func messagePagesOfAClosedStoreAreUnavailableNotMissing() throws {
-        let node = Node()
+        let node = AppliedNode()
         try node.apply(.system, .createCustomer(CreateCustomer(id: "c1", name: "Li")))
         try node.apply(.system, .createConversation(CreateConversation(id: "v1", customer: .existing(id: "c1"), channel: .web)))
         let admin = Viewer(kind: .admin)
@@ -49,7 +25,7 @@ import Testing
     }
 
     @Test func accessFollowsAssignmentsAndTeams() throws {
-        let node = Node()
+        let node = AppliedNode()
         try node.apply(.adminToken, .createTeam(CreateTeam(id: "t1", name: "Billing")))
         try node.apply(.adminToken, .createStaff(CreateStaff(id: "a1", email: "a1@example.com", name: "Alex", role: .agent, passwordHash: "h", teamIDs: ["t1"])))
         try node.apply(.adminToken, .createStaff(CreateStaff(id: "a2", email: "a2@example.com", name: "Bo", role: .agent, passwordHash: "h")))

@@ -67,6 +67,26 @@ import Testing
         #expect(!RecordKey.isMessageKey(RecordKey.message("v1", seq: 7), conversationID: "v2", seq: 7))
     }
 
+    /// The keys every message post builds byte by byte are the text forms that older builds
+    /// wrote: a prefix, the id, and numbers as 20 zero-padded digits.
+    @Test func keysBuiltByteByByteAreTheirTextForms() {
+        let edges: [UInt64] = [0, 1, 9, 10, 99, 100, 12_345, UInt64.max - 1, UInt64.max]
+        let numbers = edges + (0..<500).map { _ in UInt64.random(in: 0...UInt64.max) >> UInt64.random(in: 0...63) }
+        for number in numbers {
+            let digits = String(number)
+            let padded = String(repeating: "0", count: 20 - digits.count) + digits
+            #expect(RecordKey.message("v1", seq: number) == Array("sd/message/v1/\(padded)".utf8))
+            #expect(RecordKey.idempotency(index: number) == Array("sd/idempotency/\(padded)".utf8))
+            #expect(RecordKey.audit(number) == Array("sd/audit/\(padded)".utf8))
+            #expect(RecordKey.messageKeyParts(RecordKey.message("v-1.a:b", seq: number)).map { Array($0.conversationID) } == Array("v-1.a:b".utf8))
+            #expect(RecordKey.messageKeyParts(RecordKey.message("v-1.a:b", seq: number))?.seq == number)
+        }
+        #expect(RecordKey.conversation("v-1.a:b") == Array("sd/conversation/v-1.a:b".utf8))
+        #expect(RecordKey.messageKeyParts(RecordKey.conversation("v1")) == nil)
+        #expect(RecordKey.messageKeyParts(Array("sd/message/v1/99999999999999999999".utf8)) == nil, "more than UInt64.max")
+        #expect(RecordKey.messageKeyParts(Array("sd/message/v1/0000000000000000000x".utf8)) == nil)
+    }
+
     /// Message records are read when asked for, not at load; a damaged one is reported then.
     @Test func damagedMessageRecordsAreReportedWhenRead() throws {
         var harness = Harness.populated()
@@ -87,7 +107,38 @@ import Testing
         var missing = harness.store
         missing.records[first] = nil
         #expect(throws: DeskDecodingError.malformed("messages of conversation v1 are missing")) { try page.read(from: missing) }
-        #expect(try Desk(records: truncated.sorted) == harness.desk, "a load does not read messages")
+        #expect(try Desk(records: truncated.sorted) == harness.desk, "a load reads only each conversation's last message")
+        // The last message is read: a load refuses it damaged, of another kind, or orphaned.
+        let last = RecordKey.message("v1", seq: 2)
+        var damagedLast = harness.store
+        damagedLast.records[last]?.removeLast()
+        #expect(throws: DeskDecodingError.self) { try Desk(records: damagedLast.sorted) }
+        var lastOfOtherKind = harness.store
+        lastOfOtherKind.records[last] = harness.store.records[RecordKey.customer("c1")]
+        #expect(throws: DeskDecodingError.malformed("record stored under the wrong key")) { try Desk(records: lastOfOtherKind.sorted) }
+        var orphaned = harness.store
+        orphaned.records[RecordKey.conversation("v1")] = nil
+        #expect(throws: DeskDecodingError.malformed("message m2 of a missing conversation v1")) { try Desk(records: orphaned.sorted) }
+    }
+
+    /// A post that changes nothing but the conversation's tail (last seq, update time) writes
+    /// the message record alone; a load takes the tail from it. A post that changes more (the
+    /// first staff reply sets the first-response time) writes the conversation too.
+    @Test func tailOnlyPostsWriteTheMessageAloneAndALoadRestoresTheTail() throws {
+        var harness = Harness.populated()
+        harness.ok(Harness.customer, post("m1"))
+        let storedAfterFirst = harness.store.records[RecordKey.conversation("v1")]
+        harness.ok(Harness.customer, post("m2"))
+        harness.ok(Harness.customer, post("m3"))
+        #expect(harness.store.records[RecordKey.conversation("v1")] == storedAfterFirst)
+        #expect(try Desk(records: harness.store.sorted) == harness.desk)
+        #expect(try harness.store.loadedAsOnRestart() == harness.desk)
+        #expect(try Desk(records: harness.store.sorted).conversation(id: "v1")?.lastMessageSeq == 3)
+
+        harness.ok(Harness.agent, post("m4", "on it"))
+        let stored = try StoredRecord.decode(try #require(harness.store.records[RecordKey.conversation("v1")]))
+        #expect(stored == .conversation(try #require(harness.desk.conversation(id: "v1"))))
+        #expect(try Desk(records: harness.store.sorted) == harness.desk)
     }
 
     @Test func internalNotesAreFlaggedAndHiddenFromCustomers() throws {

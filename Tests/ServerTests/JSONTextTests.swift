@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 @testable import Server
 import RaftCore
@@ -142,5 +143,25 @@ private func randomMessage(_ generator: inout some RandomNumberGenerator) -> Ser
             #expect(same(read, decoded), "\(body)")
         }
         #expect(accepted > 50)
+    }
+}
+
+@Suite struct HeaderValueTests {
+    /// `value(of:)` answers as the subscript does: one value as it is, a repeated field's
+    /// values joined, an absent field nil, names in any case.
+    @Test func valuesAreTheSubscriptsAnswers() {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .authorization, value: "Bearer a"))
+        fields.append(HTTPField(name: .contentType, value: "application/json"))
+        fields.append(HTTPField(name: HTTPField.Name("idempotency-key")!, value: "k1"))
+        #expect(fields.value(of: .authorization) == "Bearer a")
+        #expect(fields.value(of: .idempotencyKey) == "k1")
+        #expect(fields.value(of: .accept) == nil)
+        fields.append(HTTPField(name: .authorization, value: "Bearer b"))
+        #expect(fields.value(of: .authorization) == fields[.authorization])
+        #expect(fields.value(of: .authorization) == "Bearer a, Bearer b")
+        for name in [HTTPField.Name.authorization, .contentType, .idempotencyKey, .accept] {
+            #expect(fields.value(of: name) == fields[name])
+        }
     }
 }

@@ -86,7 +86,7 @@ struct AuthMiddleware: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
-        guard let identity = authenticator.identity(authorization: request.headers[.authorization]) else {
+        guard let identity = authenticator.identity(authorization: request.headers.value(of: .authorization)) else {
             throw APIError.unauthorized
         }
         var context = context

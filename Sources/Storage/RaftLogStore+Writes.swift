@@ -23,7 +23,7 @@ extension RaftLogStore {
             guard snapshot.metadata.index > snapshotMetadata.index else { throw .rejected(.snapshotOutOfDate) }
             addInstall(of: snapshot, layout: &next, to: &batch)
         }
-        addAppend(of: entries, layout: &next, to: &batch)
+        let fresh = addAppend(of: entries, layout: &next, to: &batch)
         if let hardState {
             batch.put(RaftKey.hardState, RaftRecord.encode(hardState), in: .raftMeta)
         }
@@ -33,7 +33,9 @@ extension RaftLogStore {
         if let snapshot {
             snapshotMetadata = snapshot.metadata
             confState = snapshot.metadata.confState
+            recentEntries.removeAll()
         }
+        recentEntries.written(fresh)
         if let hardState { self.hardState = hardState }
     }
 
@@ -94,6 +96,7 @@ extension RaftLogStore {
         batch.put(RaftKey.logBase, RaftRecord.encode(next.base), in: .raftMeta)
         try database.write(batch, sync: false)
         layout = next
+        recentEntries.compacted(through: index)
     }
 
     private func addInstall(of snapshot: Snapshot, layout: inout LogLayout, to batch: inout WriteBatch) {
@@ -108,11 +111,12 @@ extension RaftLogStore {
         layout = LogLayout(base: base)
     }
 
-    private func addAppend(of entries: [Entry], layout: inout LogLayout, to batch: inout WriteBatch) {
-        guard let first = entries.first else { return }
+    /// Adds the entries that are not compacted away to `batch` and returns them.
+    private func addAppend(of entries: [Entry], layout: inout LogLayout, to batch: inout WriteBatch) -> [Entry] {
+        guard let first = entries.first else { return [] }
         let skipped = layout.firstIndex > first.index ? Int(clamping: layout.firstIndex - first.index) : 0
         let fresh = Array(entries.dropFirst(skipped))
-        guard !fresh.isEmpty else { return }
+        guard !fresh.isEmpty else { return [] }
         let previousLast = layout.lastIndex
         layout.replaceSuffix(with: fresh)
         for entry in fresh {
@@ -122,5 +126,6 @@ extension RaftLogStore {
             batch.deleteRange(
                 from: RaftKey.entry(layout.lastIndex + 1), to: RaftKey.entry(previousLast + 1), in: .raftLog)
         }
+        return fresh
     }
 }

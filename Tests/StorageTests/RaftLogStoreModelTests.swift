@@ -4,6 +4,9 @@ import Testing
 
 /// Random sequences of appends, compactions and snapshots run against `MemoryStorage` (the
 /// model) and `RaftLogStore`, comparing every answer after every step and after reopening.
+/// Odd seeds keep only four recent entries in memory, even seeds the default 8,192 (which
+/// holds the whole log of a run), and seed 8 none, so reads come from memory, from RocksDB,
+/// and from both in turn.
 @Suite struct RaftLogStoreModelTests {
     @Test(arguments: 1...8 as ClosedRange<UInt64>)
     func agreesWithMemoryStorage(seed: UInt64) throws {
@@ -30,10 +33,13 @@ private struct ModelRun {
     var store: RaftLogStore?
     var term: Term = 1
 
+    let recentEntriesCountMax: Int
+
     init(path: String, seed: UInt64) throws {
         self.path = path
         self.random = SplitMix64(seed: seed)
-        self.store = try RaftLogStore(path: path)
+        recentEntriesCountMax = seed == 8 ? 0 : seed % 2 == 1 ? 4 : 8_192
+        try reopen()
     }
 
     var durable: RaftLogStore { store! }
@@ -41,6 +47,7 @@ private struct ModelRun {
     mutating func reopen() throws {
         store = nil
         store = try RaftLogStore(path: path)
+        store!.recentEntriesCountMax = recentEntriesCountMax
     }
 
     mutating func step() throws {

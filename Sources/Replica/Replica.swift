@@ -12,9 +12,6 @@ import Synchronization
 public final class Replica: Sendable {
     public let nodeID: NodeID
     private let inbox: Inbox
-    private let forwardTable: ForwardTable
-    private let network: any PeerNetwork
-    private let proposalTimeoutNanoseconds: UInt64
     private let statusBox: Mutex<ReplicaStatus>
     /// Handed to the Raft thread on `start`; nil afterwards.
     private let pendingCore: Mutex<UncheckedBox<ReplicaCore>?>
@@ -41,17 +38,13 @@ public final class Replica: Sendable {
     ) throws {
         let directory = try Self.prepare(store: store, machine: machine, bootstrap: bootstrap)
         network.updatePeers(directory.peerAddresses)
-        let forwardTable = ForwardTable(pendingMax: config.inboxItemsMax)
         let core = ReplicaCore(
-            config: config, store: store, machine: machine, network: network, forwardTable: forwardTable,
+            config: config, store: store, machine: machine, network: network,
             directory: directory, selfAddresses: selfAddresses, seed: seed)
         core.refreshStatus()
         nodeID = config.nodeID
         inbox = Inbox(itemsMax: config.inboxItemsMax)
-        self.forwardTable = forwardTable
-        self.network = network
-        proposalTimeoutNanoseconds = UInt64(config.proposalTimeoutMilliseconds) * 1_000_000
-        statusBox = Mutex(core.publishedStatus)
+        statusBox = Mutex(core.status)
         pendingCore = Mutex(UncheckedBox(core))
         tickNanoseconds = UInt64(config.tickMilliseconds) * 1_000_000
         electionTimeoutTicks = config.electionTimeoutTicks
@@ -137,7 +130,7 @@ public final class Replica: Sendable {
             nextTick = tickIfDue(core, nextTick: nextTick)
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
-            statusBox.withLock { $0 = core.publishedStatus }
+            statusBox.withLock { $0 = core.status }
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }
@@ -173,26 +166,7 @@ public final class Replica: Sendable {
     /// Like `propose`, with the answer as the state machine gave it when this node applied
     /// the command itself (as the leader), and as bytes when the leader was another node.
     public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
-        let current = status
-        if current.role != .leader, current.leader != noNode, current.leader != nodeID {
-            return try await forward(command, to: current.leader)
-        }
-        return try await request { .propose(command, $0) }
-    }
-
-    /// Sends the command to `leader` from this thread and waits for its answer, which the
-    /// transport hands over from its own thread: the Raft thread, busy persisting and applying
-    /// the log, is in neither path. A leader that changed meanwhile refuses it (`.notLeader`)
-    /// or never answers (`.timedOut`), as a proposal forwarded by the Raft thread would.
-    private func forward(_ command: [UInt8], to leader: NodeID) async throws(ReplicaError) -> any StateMachineAnswer {
-        let data = Envelope.encode(.application(command))
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
-            let completion = Completion { continuation.resume(returning: $0) }
-            let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
-            guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline) else { return }
-            network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
-        }
-        return try result.get()
+        try await request { .propose(command, $0) }
     }
 
     /// Runs `body` against the state machine at a linearizable point: after a ReadIndex round
@@ -268,10 +242,7 @@ public final class Replica: Sendable {
     public func receive(_ proposal: ForwardedProposal) { _ = inbox.push(.forwarded(proposal)) }
     /// An answer from `peer` to a proposal this node forwarded; ignored unless `peer` is the
     /// node the proposal went to.
-    public func receive(_ answer: ForwardedAnswer, from peer: NodeID) {
-        guard answer.origin == nodeID else { return }
-        forwardTable.deliver(answer, from: peer)
-    }
+    public func receive(_ answer: ForwardedAnswer, from peer: NodeID) { _ = inbox.push(.answer(answer, from: peer)) }
     public func reportUnreachable(_ node: NodeID) { _ = inbox.push(.unreachable(node)) }
     public func reportSnapshot(to node: NodeID, failed: Bool) {
         _ = inbox.push(.snapshotStatus(node, failed: failed))

@@ -64,7 +64,8 @@ extension ReplicaCore {
     func failEverything(with error: ReplicaError) {
         for waiter in waiters.values { waiter.completion.deliver(.failure(error)) }
         waiters = [:]
-        forwardTable.close(failingWith: error)
+        for forward in forwards.values { forward.completion.deliver(.failure(error)) }
+        forwards = [:]
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]
         for read in readsAwaitingApply { read.waiter.fail(error) }

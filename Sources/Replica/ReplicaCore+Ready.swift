@@ -172,15 +172,6 @@ extension ReplicaCore {
         status.peers = raftStatus.peers
         status.directory = directory
     }
-
-    /// The status as the facade shows it: with the proposals forwarded from other threads.
-    var publishedStatus: ReplicaStatus {
-        var published = status
-        let forwarded = forwardTable.totals
-        published.proposalsTotal += forwarded.forwarded
-        published.proposalsFailedTotal += forwarded.failed
-        return published
-    }
 }
 
 extension MemberAddresses {

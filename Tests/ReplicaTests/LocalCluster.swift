@@ -9,8 +9,6 @@ import Synchronization
 final class LocalNetwork: Sendable {
     private let replicas = Mutex<[NodeID: Replica]>([:])
     private let isolated = Mutex<Set<NodeID>>([])
-    /// Forwarded proposals are lost while this is set (a leader that never answers).
-    let dropsForwards = Mutex(false)
 
     func register(_ replica: Replica) { replicas.withLock { $0[replica.nodeID] = replica } }
     func unregister(_ node: NodeID) { replicas.withLock { $0[node] = nil } }
@@ -36,7 +34,6 @@ final class LocalNetwork: Sendable {
         }
 
         func forward(_ proposal: ForwardedProposal) {
-            guard !network.dropsForwards.withLock({ $0 }) else { return }
             network.deliver(from: node, to: proposal.leader) { $0.receive(proposal) }
         }
 

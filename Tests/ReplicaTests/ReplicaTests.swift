@@ -18,6 +18,21 @@ struct ReplicaTests {
         }
     }
 
+    /// A write forwarded through a follower is applied on that follower before the follower
+    /// answers, so the client's next request there (a stale read here) sees it.
+    @Test func aFollowerAnswersAForwardedWriteOnlyAfterApplyingIt() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = cluster.replicas[[1, 2, 3].first { $0 != leader }!]!
+        for number in 0..<50 {
+            _ = try await follower.propose(RegisterStore.encode(.put(key: "k", value: Array("\(number)".utf8))))
+            let seen = try await follower.staleRead { ($0 as! RegisterStore).get("k").map { String(decoding: $0.value, as: UTF8.self) } }
+            #expect(seen == "\(number)")
+        }
+    }
+
     @Test func compareAndSetRejectsAStaleVersion() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         defer { cluster.shutdown() }

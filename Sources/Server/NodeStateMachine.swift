@@ -105,24 +105,21 @@ extension NodeStateMachine {
         of keys: [[UInt8]], in database: Database, workers: Int
     ) throws -> [(key: [UInt8], value: [UInt8])] {
         let searches = keys.compactMap(RecordKey.lastMessageSearch)
-        let chunkCount = max(1, min(workers, searches.count / 1_000))
-        let chunkSize = (searches.count + chunkCount - 1) / chunkCount
-        let found = LockedResults<[(key: [UInt8], value: [UInt8])]>()
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            found.store(Result {
+        let chunks = inParallelChunks(count: searches.count, workers: workers) { range in
+            Result { () throws -> [(key: [UInt8], value: [UInt8])] in
                 let iterator = try database.iterator(
                     in: .state, range: KeyRange(from: RecordKey.messageKeys.start, to: RecordKey.messageKeys.end))
                 var records: [(key: [UInt8], value: [UInt8])] = []
-                for search in searches[(chunk * chunkSize)..<min(searches.count, (chunk + 1) * chunkSize)] {
+                for search in searches[range] {
                     try iterator.seek(toLastAtOrBefore: search.before)
                     guard iterator.isValid else { continue }
                     let key = iterator.key
                     if key.starts(with: search.prefix) { records.append((key: key, value: iterator.value)) }
                 }
                 return records
-            })
+            }
         }
-        return try found.all().flatMap { $0 }
+        return try chunks.flatMap { try $0.get() }
     }
 
     /// The `state` column family as the desk's record source, while the database is open.
@@ -167,19 +164,5 @@ struct DeskAnswer: StateMachineAnswer {
     static func reply(in answer: any StateMachineAnswer) throws -> DeskReply {
         if let local = answer as? DeskAnswer { return local.reply }
         return try DeskReply.decode(answer.encodedAnswer())
-    }
-}
-
-/// Results that `concurrentPerform` workers hand back, in whatever order they finish.
-private final class LockedResults<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<Value, any Error>] = []
-
-    func store(_ result: Result<Value, any Error>) {
-        lock.withLock { results.append(result) }
-    }
-
-    func all() throws -> [Value] {
-        try lock.withLock { try results.map { try $0.get() } }
     }
 }

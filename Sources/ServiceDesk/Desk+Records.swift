@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Keys of the desk's records in the `state` column family. All start with ``prefix`` so the
 /// desk can share the column family; numbers are zero-padded so keys sort numerically.
 public enum RecordKey {
@@ -18,22 +16,12 @@ public enum RecordKey {
         return key
     }
 
-    /// Whether `key` is `message(conversationID, seq:)`, compared in place: a restart checks
-    /// this for every message.
+    /// Whether `key` is `message(conversationID, seq:)`, compared in place: reading a page of
+    /// messages checks this for every message.
     static func isMessageKey(_ key: [UInt8], conversationID: String, seq: UInt64) -> Bool {
+        guard let parts = messageKeyParts(key), parts.seq == seq else { return false }
         var id = conversationID
-        let idCount = id.utf8.count
-        let idStart = messagePrefixBytes.count
-        guard key.count == idStart + idCount + 1 + 20, key.starts(with: messagePrefixBytes),
-            id.withUTF8({ $0.elementsEqual(key[idStart..<(idStart + idCount)]) }),
-            key[idStart + idCount] == UInt8(ascii: "/")
-        else { return false }
-        var rest = seq
-        for position in (key.count - 20..<key.count).reversed() {
-            guard key[position] == UInt8(ascii: "0") + UInt8(rest % 10) else { return false }
-            rest /= 10
-        }
-        return rest == 0
+        return id.withUTF8 { $0.elementsEqual(parts.conversationID) }
     }
 
     private static let messagePrefixBytes = Array((prefix + "message/").utf8)
@@ -48,7 +36,7 @@ public enum RecordKey {
     /// The conversation id and seq of a message record's key, or nil for any other key.
     static func messageKeyParts(_ key: [UInt8]) -> (conversationID: ArraySlice<UInt8>, seq: UInt64)? {
         let idStart = messagePrefixBytes.count
-        guard key.count > idStart + 21, isMessage(key), key[key.count - 21] == UInt8(ascii: "/") else { return nil }
+        guard key.count >= idStart + 21, isMessage(key), key[key.count - 21] == UInt8(ascii: "/") else { return nil }
         var seq: UInt64 = 0
         for digit in key[(key.count - 20)...] {
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
@@ -142,8 +130,9 @@ public enum RecordKey {
     }
 
     private static func padded(_ number: UInt64) -> String {
-        let digits = String(number)
-        return String(repeating: "0", count: 20 - digits.count) + digits
+        var digits: [UInt8] = []
+        appendPadded(number, to: &digits)
+        return String(decoding: digits, as: UTF8.self)
     }
 }
 
@@ -321,24 +310,19 @@ extension Desk {
         records: [(key: [UInt8], value: [UInt8])], lastMessages: [(key: [UInt8], value: [UInt8])] = [],
         decodingWorkers: Int, limits: DeskLimits = .standard
     ) throws(DeskDecodingError) {
-        let chunkCount = max(1, min(decodingWorkers, records.count / 1_000))
-        let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
-        let results = ChunkResults(count: chunkCount)
-        defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let range = (chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)
-            results.store(chunk, Result { () throws(DeskDecodingError) -> [StoredRecord] in
+        let chunks = inParallelChunks(count: records.count, workers: decodingWorkers) { range in
+            Result { () throws(DeskDecodingError) -> [StoredRecord] in
                 var decoded: [StoredRecord] = []
                 decoded.reserveCapacity(range.count)
                 for (key, value) in records[range] where RecordKey.isDeskKey(key) && !RecordKey.isMessage(key) {
                     decoded.append(try Self.decodeRecord(key: key, value: value))
                 }
                 return decoded
-            })
+            }
         }
         var decoded: [StoredRecord] = []
         decoded.reserveCapacity(records.count)
-        for chunk in 0..<chunkCount { decoded += try results.slots[chunk].get() }
+        for chunk in chunks { decoded += try chunk.get() }
         let tails = try Self.lastMessages(among: lastMessages + records.filter { RecordKey.isMessage($0.key) })
         let legacyIdempotencyKeys = Set(records.lazy.compactMap { RecordKey.legacyIdempotencyScopedKey($0.key) })
         try self.init(decoded: decoded, tails: tails, legacyIdempotencyKeys: legacyIdempotencyKeys, limits: limits)
@@ -493,23 +477,5 @@ private struct SnapshotReader {
         guard bytes.count - offset >= length else { throw .malformed("truncated snapshot") }
         defer { offset += length }
         return Array(bytes[offset..<offset + length])
-    }
-}
-
-/// One result slot per decoding worker. Each worker writes only its own slot, and the slots
-/// are read after `concurrentPerform` returned, so no two threads touch one slot.
-private struct ChunkResults: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<Result<[StoredRecord], DeskDecodingError>>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: .success([]))
-    }
-
-    func store(_ chunk: Int, _ result: Result<[StoredRecord], DeskDecodingError>) { slots[chunk] = result }
-
-    func deallocate() {
-        slots.deinitialize()
-        slots.deallocate()
     }
 }

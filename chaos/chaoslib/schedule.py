@@ -7,8 +7,10 @@ leads), and the fault log records the resolution.
 """
 import random
 
-# Faults are drawn uniformly from the enabled kinds; membership changes are rarer, as they
-# are slow (a join waits for the newcomer to catch up) and each one adds a node id.
+# Faults are drawn from the enabled kinds by weight; membership changes are rarer, as they
+# are slow (a join waits for the newcomer to catch up) and each one adds a node id. The first
+# steps take every enabled kind once, in a drawn order, so that a run asked to partition does
+# partition, whatever its seed and however short it is (as long as it has room for them).
 KIND_WEIGHTS = {"kill": 3, "pause": 3, "partition": 3, "restart": 2, "membership": 2}
 
 
@@ -17,8 +19,12 @@ def make_schedule(options):
     kinds = list(options.nemesis)
     steps = []
     at = options.warmup
+    each_once = rng.sample(kinds, len(kinds))
     while kinds and at < options.duration:
-        kind = rng.choices(kinds, weights=[KIND_WEIGHTS[k] for k in kinds])[0]
+        if each_once:
+            kind = each_once.pop(0)
+        else:
+            kind = rng.choices(kinds, weights=[KIND_WEIGHTS[k] for k in kinds])[0]
         duration = rng.uniform(*options.fault_duration)
         step = {
             "index": len(steps),

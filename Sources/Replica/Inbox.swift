@@ -21,6 +21,9 @@ enum InboxItem: Sendable {
 /// Delivers a result exactly once to whoever waits for it, on any thread.
 struct Completion: Sendable {
     let deliver: @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
+    /// Set for a proposal a follower forwarded: takes the applied entry's index with the
+    /// answer (instead of `deliver`), which the follower needs to know when it may answer.
+    var deliverApplied: (@Sendable (LogIndex, any StateMachineAnswer) -> Void)? = nil
 }
 
 /// A bounded multi-producer queue that the Raft thread drains in batches. Draining everything

@@ -19,8 +19,10 @@ public struct ForwardedProposal: Sendable, Hashable {
 /// The leader's answer to a `ForwardedProposal`.
 public struct ForwardedAnswer: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
-        /// Applied; the state machine's answer.
-        case applied([UInt8])
+        /// Applied at `index` (the entry's index in the log); the state machine's answer. The
+        /// follower answers its client once it has applied that index too, so the client's
+        /// next request to it sees its own write.
+        case applied(index: LogIndex, answer: [UInt8])
         /// Not applied (or unknown), with the reason.
         case failed(ReplicaError)
     }
@@ -47,7 +49,8 @@ public protocol PeerNetwork: Sendable {
 }
 
 /// The binary form of forwarded proposals and answers on the peer transport's application
-/// frames: `tag(1)` then the fields, big-endian; decoding refuses anything malformed.
+/// frames: `tag(1)` then the fields, big-endian; decoding refuses anything malformed. An
+/// applied answer is `code 0 | u64 index | answer`; a failed one `code | u64 leader hint`.
 public enum ForwardCodec {
     static let proposalTag: UInt8 = 1
     static let answerTag: UInt8 = 2
@@ -94,9 +97,10 @@ public enum ForwardCodec {
 
     private static func encode(_ outcome: ForwardedAnswer.Outcome, into writer: inout ByteWriter) {
         switch outcome {
-        case .applied(let result):
+        case .applied(let index, let answer):
             writer.write(UInt8(0))
-            writer.writeRaw(result)
+            writer.write(index)
+            writer.writeRaw(answer)
         case .failed(let error):
             let (code, hint) = errorCode(error)
             writer.write(code)
@@ -106,7 +110,7 @@ public enum ForwardCodec {
 
     private static func decodeOutcome(_ reader: inout ByteReader) throws(EnvelopeError) -> ForwardedAnswer.Outcome {
         let code = try reader.readUInt8()
-        if code == 0 { return .applied(reader.readRemaining()) }
+        if code == 0 { return .applied(index: try reader.readUInt64(), answer: reader.readRemaining()) }
         let hint = try reader.readUInt64()
         guard reader.isAtEnd else { throw .malformed("trailing bytes after a failed answer") }
         return .failed(try error(code: code, hint: hint))

@@ -20,30 +20,30 @@ extension ReplicaCore {
 
     func readIndexConfirmed(_ readState: ReadState) {
         guard let waiter = readsAwaitingIndex.removeValue(forKey: readState.context) else { return }
-        readsAwaitingApply.append((readState.index, deadline(), waiter))
+        waitingForApply.append((readState.index, deadline(), waiter))
     }
 
-    /// Serves every read whose read index is applied now.
+    /// Serves every read, and answers every forwarded write, whose index is applied now.
     func serveAppliedReads() {
-        guard !readsAwaitingApply.isEmpty else { return }
+        guard !waitingForApply.isEmpty else { return }
         let applied = raft.status().applied
         var waiting: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
-        for read in readsAwaitingApply {
+        for read in waitingForApply {
             if read.index <= applied {
                 read.waiter.serve(self)
             } else {
                 waiting.append(read)
             }
         }
-        readsAwaitingApply = waiting
+        waitingForApply = waiting
     }
 
     /// A read whose index is confirmed but not applied in time (this node is cut off from the
-    /// leader) fails rather than hang.
+    /// leader) fails rather than hang; a forwarded write's answer goes out.
     func expireAppliedReads(now current: UInt64) {
-        guard readsAwaitingApply.contains(where: { $0.deadline <= current }) else { return }
-        for read in readsAwaitingApply where read.deadline <= current { read.waiter.fail(.timedOut) }
-        readsAwaitingApply.removeAll { $0.deadline <= current }
+        guard waitingForApply.contains(where: { $0.deadline <= current }) else { return }
+        for read in waitingForApply where read.deadline <= current { read.waiter.fail(.timedOut) }
+        waitingForApply.removeAll { $0.deadline <= current }
     }
 
     /// Fails the requests in `items` that never reached a waiter table (the replica stops).
@@ -68,7 +68,7 @@ extension ReplicaCore {
         forwards = [:]
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]
-        for read in readsAwaitingApply { read.waiter.fail(error) }
-        readsAwaitingApply = []
+        for read in waitingForApply { read.waiter.fail(error) }
+        waitingForApply = []
     }
 }

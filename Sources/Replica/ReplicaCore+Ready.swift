@@ -124,7 +124,11 @@ extension ReplicaCore {
     private func complete(_ entry: Entry, result: any StateMachineAnswer) {
         guard let waiter = waiters.removeValue(forKey: entry.index) else { return }
         if waiter.term == entry.term {
-            waiter.completion.deliver(.success(result))
+            if let deliverApplied = waiter.completion.deliverApplied {
+                deliverApplied(entry.index, result)
+            } else {
+                waiter.completion.deliver(.success(result))
+            }
         } else {
             fail([waiter.completion], with: .dropped)
         }

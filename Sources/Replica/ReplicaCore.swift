@@ -30,7 +30,9 @@ public final class ReplicaCore {
     /// Forwarded proposals by request id, with the leader each was sent to.
     var forwards: [UInt64: (completion: Completion, leader: NodeID)] = [:]
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
-    var readsAwaitingApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
+    /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
+    /// has applied the index each names.
+    var waitingForApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
     /// Deadlines in arrival order (they all use the same timeout, so the order is sorted).
     var expiries: [(deadline: UInt64, key: ExpiryKey)] = []
     var expiriesHead = 0
@@ -144,14 +146,16 @@ public final class ReplicaCore {
 
     private func acceptForwarded(_ proposal: ForwardedProposal, into proposals: inout [([UInt8], Completion)]) {
         let network = self.network
-        let completion = Completion { result in
-            let outcome: ForwardedAnswer.Outcome
-            switch result {
-            case .success(let answer): outcome = .applied(answer.encodedAnswer())
-            case .failure(let error): outcome = .failed(error)
-            }
+        let send = { @Sendable (outcome: ForwardedAnswer.Outcome) in
             network.answer(ForwardedAnswer(requestID: proposal.requestID, origin: proposal.origin, outcome: outcome))
         }
+        // Only a conf change or a leadership transfer succeeds without an index, and neither
+        // is forwarded; a failure is sent as it is.
+        let completion = Completion(
+            deliver: { result in
+                if case .failure(let error) = result { send(.failed(error)) }
+            },
+            deliverApplied: { index, answer in send(.applied(index: index, answer: answer.encodedAnswer())) })
         guard raft.role == .leader else {
             completion.deliver(.failure(.notLeader(leaderHint: raft.leader)))
             return
@@ -168,11 +172,28 @@ public final class ReplicaCore {
             let completion = forwards.removeValue(forKey: answer.requestID)?.completion
         else { return }
         switch answer.outcome {
-        case .applied(let result):
-            completion.deliver(.success(result))
+        case .applied(let index, let result):
+            answerOnceApplied(index: index, result, completion)
         case .failed(let error):
             status.proposalsFailedTotal += 1
             completion.deliver(.failure(error))
+        }
+    }
+
+    /// Answers a forwarded write once this node has applied its entry as well, so that the
+    /// client's next request here (served from this node's state) sees the write. Should this
+    /// node not get that far before the proposal deadline (it lags, or is cut off from the
+    /// leader), the answer goes out then anyway: the write is in, only this node's view is
+    /// behind.
+    private func answerOnceApplied(index: LogIndex, _ result: [UInt8], _ completion: Completion) {
+        let answer = ReadWaiter(
+            serve: { _ in completion.deliver(.success(result)) },
+            fail: { _ in completion.deliver(.success(result)) })
+        if index <= raft.status().applied {
+            answer.serve(self)
+        } else {
+            status.answersAwaitingApplyTotal += 1
+            waitingForApply.append((index, deadline(), answer))
         }
     }
 

@@ -18,6 +18,8 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var proposalsTotal: UInt64 = 0
     public var proposalsFailedTotal: UInt64 = 0
     public var readsTotal: UInt64 = 0
+    /// Answers to forwarded writes that waited for this node to apply their entry.
+    public var answersAwaitingApplyTotal: UInt64 = 0
     public var snapshotsTakenTotal: UInt64 = 0
     public var snapshotsInstalledTotal: UInt64 = 0
     public var readiesTotal: UInt64 = 0

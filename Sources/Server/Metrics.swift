@@ -26,6 +26,9 @@ enum MetricsText {
         counter("switchboard_proposals_total", "Commands proposed through this node.", status.proposalsTotal)
         counter("switchboard_proposals_failed_total", "Commands that failed or timed out.", status.proposalsFailedTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
+        counter(
+            "switchboard_forwarded_answers_awaiting_apply_total",
+            "Forwarded writes whose answer waited for this node to apply their entry.", status.answersAwaitingApplyTotal)
         counter("switchboard_readies_total", "Raft Ready batches processed.", status.readiesTotal)
         counter("switchboard_snapshots_taken_total", "State machine snapshots taken.", status.snapshotsTakenTotal)
         counter("switchboard_snapshots_installed_total", "Snapshots received and installed.", status.snapshotsInstalledTotal)

@@ -2,7 +2,8 @@ import Checksum
 import NIOCore
 
 /// The version of the peer protocol: framing, handshake and message encoding together.
-public let peerProtocolVersion: UInt8 = 1
+/// Version 2: the answer to a forwarded proposal names the index of its entry.
+public let peerProtocolVersion: UInt8 = 2
 
 /// What a frame carries. The first three only appear during the handshake.
 public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable {

@@ -9,11 +9,17 @@ import Synchronization
 final class LocalNetwork: Sendable {
     private let replicas = Mutex<[NodeID: Replica]>([:])
     private let isolated = Mutex<Set<NodeID>>([])
+    /// Nodes to which log appends are lost (heartbeats and everything else still arrive): a
+    /// follower that falls behind while staying in touch with the leader.
+    private let appendsLost = Mutex<Set<NodeID>>([])
 
     func register(_ replica: Replica) { replicas.withLock { $0[replica.nodeID] = replica } }
     func unregister(_ node: NodeID) { replicas.withLock { $0[node] = nil } }
     func isolate(_ node: NodeID) { isolated.withLock { _ = $0.insert(node) } }
     func heal() { isolated.withLock { $0 = [] } }
+    func loseAppends(to node: NodeID) { appendsLost.withLock { _ = $0.insert(node) } }
+    func deliverAppends() { appendsLost.withLock { $0 = [] } }
+    func losesAppends(to node: NodeID) -> Bool { appendsLost.withLock { $0.contains(node) } }
 
     func deliver(from: NodeID, to: NodeID, _ action: (Replica) -> Void) {
         let cut = isolated.withLock { $0.contains(from) || $0.contains(to) }
@@ -29,6 +35,7 @@ final class LocalNetwork: Sendable {
 
         func send(_ messages: [Message]) {
             for message in messages {
+                if message.kind == .append && network.losesAppends(to: message.to) { continue }
                 network.deliver(from: node, to: message.to) { $0.receive(message) }
             }
         }

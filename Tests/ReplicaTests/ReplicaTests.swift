@@ -1,6 +1,7 @@
 import Foundation
 import RaftCore
 import Replica
+import Synchronization
 import Testing
 
 @Suite(.serialized)
@@ -31,6 +32,53 @@ struct ReplicaTests {
             let seen = try await follower.staleRead { ($0 as! RegisterStore).get("k").map { String(decoding: $0.value, as: UTF8.self) } }
             #expect(seen == "\(number)")
         }
+    }
+
+    /// A follower that has not yet received the entry of a write it forwarded holds the
+    /// leader's answer until it has applied that entry itself.
+    @Test func aLaggingFollowerHoldsTheAnswerToAForwardedWriteUntilItAppliesIt() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let followerID = [1, 2, 3].first { $0 != leader }!
+        let follower = cluster.replicas[followerID]!
+        let leaderReplica = cluster.replicas[leader]!
+        let appliedBefore = leaderReplica.status.applied
+        cluster.network.loseAppends(to: followerID)
+        let answered = Mutex(false)
+        let write = Task {
+            let answer = try await follower.propose(RegisterStore.encode(.put(key: "k", value: Array("v".utf8))))
+            answered.withLock { $0 = true }
+            return try RegisterStore.decodeOutcome(answer)
+        }
+        // The leader and the other follower commit and apply it; the answer reaches the
+        // follower, which has not got the entry.
+        _ = try await cluster.waitFor { leaderReplica.status.applied > appliedBefore ? true : nil }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(!answered.withLock { $0 })
+        #expect(follower.status.applied <= appliedBefore)
+        cluster.network.deliverAppends()
+        #expect(try await write.value == .written(version: 1))
+        let seen = try await follower.staleRead { ($0 as! RegisterStore).get("k").map { String(decoding: $0.value, as: UTF8.self) } }
+        #expect(seen == "v")
+        #expect(follower.status.answersAwaitingApplyTotal == 1)
+    }
+
+    /// A follower that does not catch up before the proposal deadline answers then anyway:
+    /// the write is in, only that node's view of it is late.
+    @Test func aForwardedWriteIsAnsweredAtTheDeadlineWhenTheFollowerStaysBehind() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 400 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let followerID = [1, 2, 3].first { $0 != leader }!
+        cluster.network.loseAppends(to: followerID)
+        #expect(try await cluster.put("k", "v", via: followerID) == .written(version: 1))
+        #expect(try await cluster.read("k", via: leader) == "v")
+        let seen = try await cluster.replicas[followerID]!.staleRead { ($0 as! RegisterStore).get("k") }
+        #expect(seen == nil)
     }
 
     @Test func compareAndSetRejectsAStaleVersion() async throws {

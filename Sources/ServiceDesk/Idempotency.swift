@@ -54,6 +54,12 @@ struct IdempotencyTable: Sendable, Hashable {
     /// replaced), then forgets the oldest beyond the count bound. Returns the record keys of
     /// the forgotten entries, whose records must be deleted.
     mutating func insert(_ entry: IdempotencyEntry, limits: DeskLimits) -> [[UInt8]] {
+        // Room for the whole window at once: growing there step by step rehashes every key at
+        // each doubling, on the Raft thread, and the last doublings (tens of thousands of
+        // keys) stall every write behind them in a node's first minutes of traffic.
+        if entries.capacity <= limits.idempotencyEntriesMax {
+            entries.reserveCapacity(limits.idempotencyEntriesMax + 1)
+        }
         var forgotten = evict(at: entry.index, limits: limits)
         precondition(entries[entry.key] == nil, "an idempotency key is remembered again only after it expired")
         entries[entry.key] = entry

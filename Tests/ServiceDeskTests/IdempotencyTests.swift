@@ -135,3 +135,23 @@ import Testing
         #expect(harness.run(Harness.customer, post, key: "k").replayed)
     }
 }
+
+@Suite struct IdempotencyTableTests {
+    /// The table takes room for its whole window at the first key, so filling it never
+    /// rehashes every key on the Raft thread; keys in and out still behave as before.
+    @Test func theFirstKeyReservesTheWholeWindow() {
+        var limits = DeskLimits()
+        limits.idempotencyEntriesMax = 1_000
+        var table = IdempotencyTable()
+        let result = DeskResult.cannedResponseDeleted(id: "r1")
+        _ = table.insert(IdempotencyEntry(key: "k0", index: 1, result: result), limits: limits)
+        let capacity = table.entries.capacity
+        #expect(capacity > limits.idempotencyEntriesMax)
+        var forgotten = 0
+        for number in 1...1_500 {
+            forgotten += table.insert(IdempotencyEntry(key: "k\(number)", index: UInt64(number + 1), result: result), limits: limits).count
+        }
+        #expect(table.entries.capacity == capacity)
+        #expect(table.entries.count == limits.idempotencyEntriesMax && forgotten == 501)
+    }
+}

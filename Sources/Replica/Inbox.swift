@@ -7,7 +7,6 @@ enum InboxItem: Sendable {
     case message(Message)
     case propose([UInt8], Completion)
     case forwarded(ForwardedProposal)
-    case answer(ForwardedAnswer, from: NodeID)
     case read(ReadWaiter)
     case confChange(ConfChange, Completion)
     case transferLeader(NodeID, Completion)

@@ -12,6 +12,9 @@ import Synchronization
 public final class Replica: Sendable {
     public let nodeID: NodeID
     private let inbox: Inbox
+    private let forwardTable: ForwardTable
+    private let network: any PeerNetwork
+    private let proposalTimeoutNanoseconds: UInt64
     private let statusBox: Mutex<ReplicaStatus>
     /// Handed to the Raft thread on `start`; nil afterwards.
     private let pendingCore: Mutex<UncheckedBox<ReplicaCore>?>
@@ -38,13 +41,18 @@ public final class Replica: Sendable {
     ) throws {
         let directory = try Self.prepare(store: store, machine: machine, bootstrap: bootstrap)
         network.updatePeers(directory.peerAddresses)
+        let forwardTable = ForwardTable(pendingMax: config.inboxItemsMax)
+        forwardTable.publishApplied(store.appliedIndex)
         let core = ReplicaCore(
-            config: config, store: store, machine: machine, network: network,
+            config: config, store: store, machine: machine, network: network, forwardTable: forwardTable,
             directory: directory, selfAddresses: selfAddresses, seed: seed)
         core.refreshStatus()
         nodeID = config.nodeID
         inbox = Inbox(itemsMax: config.inboxItemsMax)
-        statusBox = Mutex(core.status)
+        self.forwardTable = forwardTable
+        self.network = network
+        proposalTimeoutNanoseconds = UInt64(config.proposalTimeoutMilliseconds) * 1_000_000
+        statusBox = Mutex(core.publishedStatus)
         pendingCore = Mutex(UncheckedBox(core))
         tickNanoseconds = UInt64(config.tickMilliseconds) * 1_000_000
         electionTimeoutTicks = config.electionTimeoutTicks
@@ -130,7 +138,7 @@ public final class Replica: Sendable {
             nextTick = tickIfDue(core, nextTick: nextTick)
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
-            statusBox.withLock { $0 = core.status }
+            statusBox.withLock { $0 = core.publishedStatus }
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }
@@ -166,7 +174,27 @@ public final class Replica: Sendable {
     /// Like `propose`, with the answer as the state machine gave it when this node applied
     /// the command itself (as the leader), and as bytes when the leader was another node.
     public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
-        try await request { .propose(command, $0) }
+        let current = status
+        if current.role != .leader, current.leader != noNode, current.leader != nodeID {
+            return try await forward(command, to: current.leader)
+        }
+        return try await request { .propose(command, $0) }
+    }
+
+    /// Sends the command to `leader` from this thread and waits for its answer, which the
+    /// transport hands over from its own thread (see `receive(_:from:)`): the Raft thread, busy
+    /// persisting and applying the log, is on neither way unless this node has yet to apply
+    /// the entry. A leader that changed meanwhile refuses it (`.notLeader`) or never answers
+    /// (`.timedOut`), as a proposal forwarded by the Raft thread would.
+    private func forward(_ command: [UInt8], to leader: NodeID) async throws(ReplicaError) -> any StateMachineAnswer {
+        let data = Envelope.encode(.application(command))
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
+            let completion = Completion { continuation.resume(returning: $0) }
+            let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
+            guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline) else { return }
+            network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
+        }
+        return try result.get()
     }
 
     /// Runs `body` against the state machine at a linearizable point: after a ReadIndex round
@@ -241,8 +269,20 @@ public final class Replica: Sendable {
     public func receive(_ message: Message) { _ = inbox.push(.message(message)) }
     public func receive(_ proposal: ForwardedProposal) { _ = inbox.push(.forwarded(proposal)) }
     /// An answer from `peer` to a proposal this node forwarded; ignored unless `peer` is the
-    /// node the proposal went to.
-    public func receive(_ answer: ForwardedAnswer, from peer: NodeID) { _ = inbox.push(.answer(answer, from: peer)) }
+    /// node the proposal went to. A write is answered here once this node has applied its
+    /// entry: at once if it has, else from the Raft thread when it does (or at the proposal
+    /// deadline, see `ReplicaCore.answerOnceApplied`).
+    public func receive(_ answer: ForwardedAnswer, from peer: NodeID) {
+        guard answer.origin == nodeID, let completion = forwardTable.take(answer, from: peer),
+            case .applied(let index, let result) = answer.outcome
+        else { return }
+        if index <= forwardTable.applied {
+            completion.deliver(.success(result))
+        } else if !inbox.push(.run { core in core.answerOnceApplied(index: index, result, completion) }) {
+            // A full inbox or a stopped replica: the write is in all the same.
+            completion.deliver(.success(result))
+        }
+    }
     public func reportUnreachable(_ node: NodeID) { _ = inbox.push(.unreachable(node)) }
     public func reportSnapshot(to node: NodeID, failed: Bool) {
         _ = inbox.push(.snapshotStatus(node, failed: failed))

@@ -64,8 +64,7 @@ extension ReplicaCore {
     func failEverything(with error: ReplicaError) {
         for waiter in waiters.values { waiter.completion.deliver(.failure(error)) }
         waiters = [:]
-        for forward in forwards.values { forward.completion.deliver(.failure(error)) }
-        forwards = [:]
+        forwardTable.close(failingWith: error)
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]
         for read in waitingForApply { read.waiter.fail(error) }

@@ -20,6 +20,7 @@ extension ReplicaCore {
         apply(ready)
         for readState in ready.readStates { readIndexConfirmed(readState) }
         raft.advance(ready)
+        forwardTable.publishApplied(store.appliedIndex)
         serveAppliedReads()
         if let soft = ready.softState { leadershipChanged(soft) }
         maybeSnapshot()
@@ -175,6 +176,15 @@ extension ReplicaCore {
         status.confState = raftStatus.confState
         status.peers = raftStatus.peers
         status.directory = directory
+    }
+
+    /// The status as the facade shows it: with the proposals forwarded from other threads.
+    var publishedStatus: ReplicaStatus {
+        var published = status
+        let forwarded = forwardTable.totals
+        published.proposalsTotal += forwarded.forwarded
+        published.proposalsFailedTotal += forwarded.failed
+        return published
     }
 }
 

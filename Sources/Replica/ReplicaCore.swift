@@ -27,8 +27,8 @@ public final class ReplicaCore {
     var status: ReplicaStatus
 
     var waiters: [LogIndex: ProposalWaiter] = [:]
-    /// Forwarded proposals by request id, with the leader each was sent to.
-    var forwards: [UInt64: (completion: Completion, leader: NodeID)] = [:]
+    /// Proposals forwarded to the leader, shared with the request path and the transport.
+    let forwardTable: ForwardTable
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
     /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
     /// has applied the index each names.
@@ -36,8 +36,8 @@ public final class ReplicaCore {
     /// Deadlines in arrival order (they all use the same timeout, so the order is sorted).
     var expiries: [(deadline: UInt64, key: ExpiryKey)] = []
     var expiriesHead = 0
-    /// Starts at a random value so that ids of a restarted process never match requests a
-    /// peer still holds from before the restart.
+    /// Read contexts. Starts at a random value so that contexts of a restarted process never
+    /// match reads a peer still holds from before the restart.
     var nextRequestID = UInt64.random(in: 1...(UInt64.max >> 1))
     var lastSnapshotIndex: LogIndex
     /// Builds snapshots for followers off this thread (see `SnapshotBuilder`).
@@ -48,15 +48,16 @@ public final class ReplicaCore {
 
     enum ExpiryKey {
         case proposal(LogIndex, Term)
-        case forward(UInt64)
         case read([UInt8])
     }
 
     init(
         config: ReplicaConfig, store: RaftLogStore, machine: any ReplicatedStateMachine,
-        network: any PeerNetwork, directory: Directory, selfAddresses: MemberAddresses, seed: UInt64
+        network: any PeerNetwork, forwardTable: ForwardTable, directory: Directory, selfAddresses: MemberAddresses,
+        seed: UInt64
     ) {
         self.config = config
+        self.forwardTable = forwardTable
         self.store = store
         self.machine = machine
         self.network = network
@@ -92,7 +93,6 @@ public final class ReplicaCore {
             case .propose(let data, let completion):
                 proposals.append((Envelope.encode(.application(data)), completion))
             case .forwarded(let proposal): acceptForwarded(proposal, into: &proposals)
-            case .answer(let answer, let peer): deliverAnswer(answer, from: peer)
             case .read(let completion): startRead(completion)
             case .confChange(let change, let completion): proposeConfChange(change, completion)
             case .transferLeader(let target, let completion): transferLeader(to: target, completion)
@@ -108,11 +108,12 @@ public final class ReplicaCore {
     /// Proposes framed commands in one batch (one append message per follower), or forwards
     /// them to the leader.
     func propose(_ proposals: [([UInt8], Completion)]) {
-        status.proposalsTotal += UInt64(proposals.count)
         guard raft.role == .leader else {
             for (data, completion) in proposals { forward(data, completion) }
             return
         }
+        // Forwarded proposals are counted by the forward table.
+        status.proposalsTotal += UInt64(proposals.count)
         do {
             let indexes = try raft.propose(batch: proposals.map(\.0))
             for (offset, index) in indexes.enumerated() {
@@ -130,18 +131,19 @@ public final class ReplicaCore {
         expiries.append((deadline(), .proposal(index, raft.term)))
     }
 
-    /// Hands a framed command to the leader, which answers when it is applied.
+    /// Hands a framed command to the leader, which answers when it is applied. Most
+    /// forwarded proposals do not come here: `Replica` forwards them from the caller's thread
+    /// while it knows the leader; these are the ones that met a leader change on the way.
     private func forward(_ data: [UInt8], _ completion: Completion) {
         guard raft.leader != noNode else {
+            status.proposalsTotal += 1
             status.proposalsFailedTotal += 1
             completion.deliver(.failure(.notLeader(leaderHint: noNode)))
             return
         }
-        let requestID = makeRequestID()
-        forwards[requestID] = (completion, raft.leader)
-        expiries.append((deadline(), .forward(requestID)))
-        network.forward(ForwardedProposal(
-            requestID: requestID, origin: config.nodeID, leader: raft.leader, data: data))
+        let leader = raft.leader
+        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline()) else { return }
+        network.forward(ForwardedProposal(requestID: requestID, origin: config.nodeID, leader: leader, data: data))
     }
 
     private func acceptForwarded(_ proposal: ForwardedProposal, into proposals: inout [([UInt8], Completion)]) {
@@ -167,29 +169,16 @@ public final class ReplicaCore {
         proposals.append((proposal.data, completion))
     }
 
-    private func deliverAnswer(_ answer: ForwardedAnswer, from peer: NodeID) {
-        guard answer.origin == config.nodeID, forwards[answer.requestID]?.leader == peer,
-            let completion = forwards.removeValue(forKey: answer.requestID)?.completion
-        else { return }
-        switch answer.outcome {
-        case .applied(let index, let result):
-            answerOnceApplied(index: index, result, completion)
-        case .failed(let error):
-            status.proposalsFailedTotal += 1
-            completion.deliver(.failure(error))
-        }
-    }
-
     /// Answers a forwarded write once this node has applied its entry as well, so that the
     /// client's next request here (served from this node's state) sees the write. Should this
-    /// node not get that far before the proposal deadline (it lags, or is cut off from the
+    /// node not get that far within the proposal timeout (it lags, or is cut off from the
     /// leader), the answer goes out then anyway: the write is in, only this node's view is
     /// behind.
-    private func answerOnceApplied(index: LogIndex, _ result: [UInt8], _ completion: Completion) {
+    func answerOnceApplied(index: LogIndex, _ result: [UInt8], _ completion: Completion) {
         let answer = ReadWaiter(
             serve: { _ in completion.deliver(.success(result)) },
             fail: { _ in completion.deliver(.success(result)) })
-        if index <= raft.status().applied {
+        if index <= store.appliedIndex {
             answer.serve(self)
         } else {
             status.answersAwaitingApplyTotal += 1
@@ -254,6 +243,7 @@ public final class ReplicaCore {
 
     func expireDeadlines() {
         let current = now
+        forwardTable.expire(now: current)
         expireAppliedReads(now: current)
         while expiriesHead < expiries.count, expiries[expiriesHead].deadline <= current {
             expire(expiries[expiriesHead].key)
@@ -271,9 +261,6 @@ public final class ReplicaCore {
             guard let waiter = waiters[index], waiter.term == term else { return }
             waiters[index] = nil
             fail([waiter.completion], with: .timedOut)
-        case .forward(let requestID):
-            guard let forward = forwards.removeValue(forKey: requestID) else { return }
-            fail([forward.completion], with: .timedOut)
         case .read(let context):
             readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
         }

@@ -9,6 +9,8 @@ import Synchronization
 final class LocalNetwork: Sendable {
     private let replicas = Mutex<[NodeID: Replica]>([:])
     private let isolated = Mutex<Set<NodeID>>([])
+    /// Forwarded proposals are lost while this is set (a leader that never answers).
+    let dropsForwards = Mutex(false)
     /// Nodes to which log appends are lost (heartbeats and everything else still arrive): a
     /// follower that falls behind while staying in touch with the leader.
     private let appendsLost = Mutex<Set<NodeID>>([])
@@ -41,6 +43,7 @@ final class LocalNetwork: Sendable {
         }
 
         func forward(_ proposal: ForwardedProposal) {
+            guard !network.dropsForwards.withLock({ $0 }) else { return }
             network.deliver(from: node, to: proposal.leader) { $0.receive(proposal) }
         }
 

@@ -1,0 +1,132 @@
+import RaftCore
+import Synchronization
+
+/// Proposals this node forwarded to its leader, waiting for the leader's answer. Shared by the
+/// request path, which forwards from the caller's thread, the transport, which delivers the
+/// answers from its own thread, and the Raft thread, which expires what the leader never
+/// answered and fails everything when the replica stops. A follower's Raft thread spends most
+/// of its time persisting and applying the log; a post forwarded through it waited for that
+/// once on the way out and once more on the way back.
+///
+/// The leader answers with the index of the proposal's entry. The table also holds the index
+/// this node has applied (published by the Raft thread), so that an answer whose entry is
+/// applied here goes straight to its caller, and any other waits on the Raft thread until it
+/// is: the caller's next request to this node then sees its own write.
+final class ForwardTable: Sendable {
+    private struct Pending {
+        var completion: Completion
+        var leader: NodeID
+    }
+
+    private struct State {
+        var pending: [UInt64: Pending] = [:]
+        /// Deadlines in registration order: they all use the same timeout, so it is sorted.
+        var expiries: [(deadline: UInt64, requestID: UInt64)] = []
+        var expiriesHead = 0
+        var nextRequestID: UInt64
+        var closedWith: ReplicaError?
+        var forwardedTotal: UInt64 = 0
+        var failedTotal: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    private let appliedIndex = Atomic<UInt64>(0)
+    /// At most this many forwarded proposals wait at once; more are refused as overloaded.
+    let pendingMax: Int
+
+    init(pendingMax: Int) {
+        precondition(pendingMax > 0, "pendingMax must be positive")
+        self.pendingMax = pendingMax
+        // A random start, so that ids of a restarted process never match requests a peer
+        // still holds from before the restart.
+        state = Mutex(State(nextRequestID: UInt64.random(in: 1...(UInt64.max >> 1))))
+    }
+
+    /// Registers a proposal about to be sent to `leader`; returns its request id, or nil
+    /// after failing `completion` (the table is closed, or full).
+    func register(_ completion: Completion, leader: NodeID, deadline: UInt64) -> UInt64? {
+        let outcome = state.withLock { state -> Result<UInt64, ReplicaError> in
+            if let error = state.closedWith { return .failure(error) }
+            guard state.pending.count < pendingMax else { return .failure(.overloaded) }
+            let requestID = state.nextRequestID
+            state.nextRequestID += 1
+            state.pending[requestID] = Pending(completion: completion, leader: leader)
+            state.expiries.append((deadline, requestID))
+            state.forwardedTotal += 1
+            return .success(requestID)
+        }
+        switch outcome {
+        case .success(let requestID):
+            return requestID
+        case .failure(let error):
+            fail([completion], with: error)
+            return nil
+        }
+    }
+
+    /// The highest index this node has applied, as the Raft thread last published it.
+    var applied: LogIndex { appliedIndex.load(ordering: .acquiring) }
+
+    /// Called by the Raft thread once the state machine has applied `index`.
+    func publishApplied(_ index: LogIndex) {
+        appliedIndex.store(index, ordering: .releasing)
+    }
+
+    /// Takes the proposal that `answer` is for out of the table, and delivers a failure at
+    /// once. Returns the completion of an applied proposal, for the caller to deliver once
+    /// this node has applied the entry too; nil when the answer does not come from the node
+    /// the proposal went to, or nothing waits for it any more.
+    func take(_ answer: ForwardedAnswer, from peer: NodeID) -> Completion? {
+        let completion = state.withLock { state -> Completion? in
+            guard state.pending[answer.requestID]?.leader == peer else { return nil }
+            if case .failed = answer.outcome { state.failedTotal += 1 }
+            return state.pending.removeValue(forKey: answer.requestID)?.completion
+        }
+        guard let completion else { return nil }
+        if case .failed(let error) = answer.outcome {
+            completion.deliver(.failure(error))
+            return nil
+        }
+        return completion
+    }
+
+    /// Fails, as timed out, every proposal whose deadline is at or before `now`.
+    func expire(now: UInt64) {
+        let expired = state.withLock { state -> [Completion] in
+            var expired: [Completion] = []
+            while state.expiriesHead < state.expiries.count, state.expiries[state.expiriesHead].deadline <= now {
+                if let pending = state.pending.removeValue(forKey: state.expiries[state.expiriesHead].requestID) {
+                    expired.append(pending.completion)
+                }
+                state.expiriesHead += 1
+            }
+            if state.expiriesHead > 1_024 && state.expiriesHead * 2 > state.expiries.count {
+                state.expiries.removeFirst(state.expiriesHead)
+                state.expiriesHead = 0
+            }
+            return expired
+        }
+        fail(expired, with: .timedOut)
+    }
+
+    /// Fails everything waiting with `error`, and every later registration too.
+    func close(failingWith error: ReplicaError) {
+        let waiting = state.withLock { state -> [Completion] in
+            state.closedWith = error
+            defer { state.pending = [:] }
+            return state.pending.values.map(\.completion)
+        }
+        fail(waiting, with: error)
+    }
+
+    /// Proposals forwarded so far, and how many of them failed.
+    var totals: (forwarded: UInt64, failed: UInt64) {
+        state.withLock { ($0.forwardedTotal, $0.failedTotal) }
+    }
+
+    private func fail(_ completions: [Completion], with error: ReplicaError) {
+        guard !completions.isEmpty else { return }
+        state.withLock { $0.failedTotal += UInt64(completions.count) }
+        for completion in completions { completion.deliver(.failure(error)) }
+    }
+}

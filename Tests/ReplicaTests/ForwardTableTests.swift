@@ -1,0 +1,101 @@
+import Foundation
+import RaftCore
+import Synchronization
+import Testing
+
+@testable import Replica
+
+/// Proposals a follower forwards to its leader, and the leader's answers.
+@Suite struct ForwardTableTests {
+    /// Collects what each completion received.
+    private final class Outcomes: Sendable {
+        private let results = Mutex<[Int: Result<[UInt8], ReplicaError>]>([:])
+
+        func completion(_ number: Int) -> Completion {
+            Completion { result in self.results.withLock { $0[number] = result.map { $0.encodedAnswer() } } }
+        }
+
+        subscript(number: Int) -> Result<[UInt8], ReplicaError>? { results.withLock { $0[number] } }
+    }
+
+    @Test func answersReachTheirProposalOnlyFromTheLeaderItWentTo() throws {
+        let table = ForwardTable(pendingMax: 10)
+        let outcomes = Outcomes()
+        let first = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 1_000))
+        let second = try #require(table.register(outcomes.completion(2), leader: 2, deadline: 1_000))
+        #expect(first != second)
+        let applied = ForwardedAnswer(requestID: first, origin: 1, outcome: .applied(index: 9, answer: [7]))
+        #expect(table.take(applied, from: 3) == nil, "an answer from another node is ignored")
+        let taken = try #require(table.take(applied, from: 2))
+        // An applied answer is the caller's to deliver (once the entry is applied here).
+        #expect(outcomes[1] == nil)
+        taken.deliver(.success([7]))
+        #expect(table.take(ForwardedAnswer(requestID: second, origin: 1, outcome: .failed(.dropped)), from: 2) == nil)
+        #expect(outcomes[1] == .success([7]))
+        #expect(outcomes[2] == .failure(.dropped), "a failure is delivered at once")
+        #expect(table.take(applied, from: 2) == nil, "a second answer changes nothing")
+        #expect(table.totals == (forwarded: 2, failed: 1))
+    }
+
+    @Test func theAppliedIndexIsWhatTheRaftThreadPublishedLast() {
+        let table = ForwardTable(pendingMax: 1)
+        #expect(table.applied == 0)
+        table.publishApplied(41)
+        table.publishApplied(42)
+        #expect(table.applied == 42)
+    }
+
+    @Test func unansweredProposalsTimeOutInDeadlineOrder() throws {
+        let table = ForwardTable(pendingMax: 10)
+        let outcomes = Outcomes()
+        let answered = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 100))
+        _ = table.register(outcomes.completion(2), leader: 2, deadline: 200)
+        _ = table.register(outcomes.completion(3), leader: 2, deadline: 300)
+        #expect(table.take(ForwardedAnswer(requestID: answered, origin: 1, outcome: .applied(index: 1, answer: [])), from: 2) != nil)
+        table.expire(now: 200)
+        #expect(outcomes[1] == nil, "an answered proposal does not expire")
+        #expect(outcomes[2] == .failure(.timedOut))
+        #expect(outcomes[3] == nil)
+        table.expire(now: 300)
+        #expect(outcomes[3] == .failure(.timedOut))
+    }
+
+    @Test func aFullTableRefusesAndAClosedOneFailsEverything() throws {
+        let table = ForwardTable(pendingMax: 2)
+        let outcomes = Outcomes()
+        _ = table.register(outcomes.completion(1), leader: 2, deadline: 100)
+        _ = table.register(outcomes.completion(2), leader: 2, deadline: 100)
+        #expect(table.register(outcomes.completion(3), leader: 2, deadline: 100) == nil)
+        #expect(outcomes[3] == .failure(.overloaded))
+        table.close(failingWith: .stopped)
+        #expect(outcomes[1] == .failure(.stopped) && outcomes[2] == .failure(.stopped))
+        #expect(table.register(outcomes.completion(4), leader: 2, deadline: 100) == nil)
+        #expect(outcomes[4] == .failure(.stopped))
+    }
+
+    /// Through real replicas: a follower forwards from the caller's thread; a leader that never
+    /// answers makes the proposal time out, and stopping the follower fails what still waits.
+    @Test(.timeLimit(.minutes(1))) func aFollowerForwardsAndFailsWhatItsLeaderNeverAnswers() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        let other = [1, 2, 3].first { $0 != leader && $0 != follower }!
+        #expect(try await cluster.put("k", "1", via: follower) == .written(version: 1))
+
+        cluster.network.dropsForwards.withLock { $0 = true }
+        let failedBefore = cluster.replicas[follower]!.status.proposalsFailedTotal
+        await #expect(throws: ReplicaError.timedOut) { try await cluster.put("k", "2", via: follower) }
+        _ = try await cluster.waitFor { cluster.replicas[follower]!.status.proposalsFailedTotal > failedBefore ? true : nil }
+
+        let stopping = cluster.replicas[other]!
+        let waiting = Task { try await stopping.propose(RegisterStore.encode(.put(key: "k", value: [3]))) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        cluster.stop(other)
+        await #expect(throws: ReplicaError.stopped) { try await waiting.value }
+        cluster.network.dropsForwards.withLock { $0 = false }
+        #expect(try await cluster.read("k", via: leader) == "1")
+    }
+}

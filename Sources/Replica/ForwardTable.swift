@@ -31,6 +31,7 @@ final class ForwardTable: Sendable {
 
     private let state: Mutex<State>
     private let appliedIndex = Atomic<UInt64>(0)
+    private let leaderToForwardTo = Atomic<UInt64>(noNode)
     /// At most this many forwarded proposals wait at once; more are refused as overloaded.
     let pendingMax: Int
 
@@ -70,6 +71,17 @@ final class ForwardTable: Sendable {
     /// Called by the Raft thread once the state machine has applied `index`.
     func publishApplied(_ index: LogIndex) {
         appliedIndex.store(index, ordering: .releasing)
+    }
+
+    /// The leader a proposal made on this node goes to: `noNode` while this node leads or
+    /// knows no leader (the proposal then goes through the Raft thread). Read on every
+    /// proposal, so it is one atomic load rather than a copy of the whole status.
+    var leader: NodeID { leaderToForwardTo.load(ordering: .acquiring) }
+
+    /// Called by the Raft thread after each turn of its loop.
+    func publishLeader(role: Role, leader: NodeID, of node: NodeID) {
+        let target = role == .leader || leader == node ? noNode : leader
+        leaderToForwardTo.store(target, ordering: .releasing)
     }
 
     /// Takes the proposal that `answer` is for out of the table, and delivers a failure at

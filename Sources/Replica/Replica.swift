@@ -139,6 +139,7 @@ public final class Replica: Sendable {
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
             statusBox.withLock { $0 = core.publishedStatus }
+            forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }
@@ -174,9 +175,9 @@ public final class Replica: Sendable {
     /// Like `propose`, with the answer as the state machine gave it when this node applied
     /// the command itself (as the leader), and as bytes when the leader was another node.
     public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
-        let current = status
-        if current.role != .leader, current.leader != noNode, current.leader != nodeID {
-            return try await forward(command, to: current.leader)
+        let leader = forwardTable.leader
+        if leader != noNode {
+            return try await forward(command, to: leader)
         }
         return try await request { .propose(command, $0) }
     }

@@ -37,6 +37,21 @@ import Testing
         #expect(table.totals == (forwarded: 2, failed: 1))
     }
 
+    @Test func proposalsAreForwardedOnlyByAFollowerThatKnowsItsLeader() {
+        let table = ForwardTable(pendingMax: 1)
+        #expect(table.leader == noNode, "nothing is forwarded before the Raft thread has run")
+        table.publishLeader(role: .follower, leader: 3, of: 1)
+        #expect(table.leader == 3)
+        table.publishLeader(role: .follower, leader: noNode, of: 1)
+        #expect(table.leader == noNode)
+        table.publishLeader(role: .candidate, leader: 2, of: 1)
+        #expect(table.leader == 2)
+        table.publishLeader(role: .leader, leader: 1, of: 1)
+        #expect(table.leader == noNode)
+        table.publishLeader(role: .follower, leader: 1, of: 1)
+        #expect(table.leader == noNode, "a node never forwards to itself")
+    }
+
     @Test func theAppliedIndexIsWhatTheRaftThreadPublishedLast() {
         let table = ForwardTable(pendingMax: 1)
         #expect(table.applied == 0)

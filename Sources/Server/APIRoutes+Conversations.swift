@@ -112,7 +112,7 @@ extension APIRoutes {
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            guard let customerID = node.conversationAccess.entry(conversationID)?.customerID else {
+            guard let customerID = try await customerOfConversation(conversationID) else {
                 throw APIError.notFound("conversation \(conversationID) does not exist")
             }
             return .customer(id: customerID)
@@ -135,9 +135,28 @@ extension APIRoutes {
 
     /// Refuses, as not found, a conversation the caller may not see.
     func requireVisible(_ conversationID: String, to identity: Identity) async throws {
-        guard node.conversationAccess.isVisible(conversationID, to: identity.viewer) else {
+        let viewer = identity.viewer
+        if node.conversationAccess.isVisible(conversationID, to: viewer) { return }
+        try await catchUp()
+        guard node.conversationAccess.isVisible(conversationID, to: viewer) else {
             throw APIError.notFound("conversation \(conversationID) does not exist")
         }
+    }
+
+    /// The customer of a conversation, from this node's access entries; nil only if the
+    /// conversation does not exist (see `catchUp`).
+    func customerOfConversation(_ conversationID: String) async throws -> String? {
+        if let entry = node.conversationAccess.entry(conversationID) { return entry.customerID }
+        try await catchUp()
+        return node.conversationAccess.entry(conversationID)?.customerID
+    }
+
+    /// Waits until this node has applied everything committed when it is called (a ReadIndex
+    /// round). A check that finds nothing in this node's state runs again after it before
+    /// answering 404: a conversation or ticket created through another node a moment ago is
+    /// acknowledged there as soon as that node has applied it, possibly before this one has.
+    func catchUp() async throws {
+        try await perform { try await replica.read { _ in () } }
     }
 
     /// PATCH body: absent fields stay as they are; `null` clears assignee, queue or team.

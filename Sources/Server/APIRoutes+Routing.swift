@@ -277,7 +277,7 @@ extension APIRoutes {
         guard case .admin = context.identity else {
             throw APIError(.forbidden, code: "forbidden", message: "only the customer rates a conversation (or the admin token for them)")
         }
-        guard let customerID = node.conversationAccess.entry(id)?.customerID else {
+        guard let customerID = try await customerOfConversation(id) else {
             throw APIError.notFound("conversation \(id) does not exist")
         }
         return try await propose(action, actor: .customer(id: customerID), request: request, status: .ok)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Replica
 import ServiceDesk
 
 /// Tickets, their comments and history, SLA policies, business calendars and the outbox.
@@ -109,12 +110,15 @@ extension APIRoutes {
     /// Refuses, as not found, a ticket the caller may not see.
     private func requireVisibleTicket(_ ticketID: String, to identity: Identity) async throws {
         let viewer = identity.viewer
-        let visible = try await perform {
-            try await replica.staleRead { machine in
-                (machine as? NodeStateMachine)?.desk.ticket(id: ticketID).map(viewer.canSee) ?? false
-            }
+        let isVisible: @Sendable (any ReplicatedStateMachine) -> Bool = { machine in
+            (machine as? NodeStateMachine)?.desk.ticket(id: ticketID).map(viewer.canSee) ?? false
         }
-        guard visible == true else { throw APIError.notFound("ticket \(ticketID) does not exist") }
+        if try await perform({ try await replica.staleRead(isVisible) }) { return }
+        // Not here yet may be not applied here yet (see `catchUp`): ask again at a
+        // linearizable point before answering 404.
+        guard try await perform({ try await replica.read(isVisible) }) else {
+            throw APIError.notFound("ticket \(ticketID) does not exist")
+        }
     }
 
     /// PATCH body: absent fields stay as they are; `null` clears team, assignee or SLA policy.

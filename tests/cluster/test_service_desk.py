@@ -1,5 +1,8 @@
 """The service desk API over real nodes: conversations and messages written through any node,
 read back identically everywhere, with idempotent retries and clear errors."""
+import concurrent.futures
+import signal
+import time
 import uuid
 
 import requests
@@ -91,3 +94,41 @@ def test_conversation_status_and_queue_change_and_the_customer_is_readable(clust
     customer = node.get(f"/v1/customers/{conversation['customerID']}").json()
     assert customer["name"] == "Lin" and customer["externalIDs"] == {"wechat": "p1"}
     assert node.get("/v1/customers/nobody").status_code == 404
+
+
+def test_a_write_acknowledged_by_one_node_is_found_by_the_next_request_to_another(cluster_factory):
+    """A node may not have applied a write yet when the node that took it answers. Its
+    existence checks, which run on its own state, look again at a linearizable point before
+    they answer 404. Here a follower is paused while the leader takes a write, gets the next
+    request while still paused, and is resumed: its check then races its own apply of the
+    write, which a node answering from its state alone loses."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    follower = next(node for node in cluster.nodes.values() if node is not leader)
+    customer = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "race"}, "channel": "web"}).json()
+    requester = customer["customerID"]
+    steps = {
+        "change a conversation": lambda made: ("PATCH", f"/v1/conversations/{made}", {"priority": "high"}),
+        "post as its customer": lambda made: ("POST", f"/v1/conversations/{made}/messages",
+                                              {"author": {"type": "customer"}, "text": "hello"}),
+        "change a ticket": lambda made: ("PATCH", f"/v1/tickets/{made}", {"priority": "high"}),
+    }
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        for number in range(6):
+            name = list(steps)[number % 3]
+            follower.process.send_signal(signal.SIGSTOP)
+            try:
+                if name == "change a ticket":
+                    made = post(cluster, leader, "/v1/tickets", {"subject": "Help", "requester": requester})
+                else:
+                    made = post(cluster, leader, "/v1/conversations",
+                                {"customer": {"externalId": f"race-{number}"}, "channel": "web"})
+                assert made.status_code == 201, made.text
+                method, path, body = steps[name](made.json()["id"])
+                answer = pool.submit(requests.request, method, follower.url + path, json=body,
+                                     headers=cluster.headers, timeout=10)
+                time.sleep(0.1)
+            finally:
+                follower.process.send_signal(signal.SIGCONT)
+            reply = answer.result()
+            assert reply.status_code in (200, 201), f"{name} (round {number}): {reply.status_code} {reply.text}"

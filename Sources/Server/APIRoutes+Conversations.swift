@@ -64,9 +64,12 @@ extension APIRoutes {
     private func createVisitorConversation(
         _ body: CreateConversationRequest, customerID: String, widgetID: String?, context: APIContext, request: Request
     ) async throws -> Response {
-        let widget = try await perform {
-            try await replica.staleRead { machine in widgetID.flatMap { (machine as? NodeStateMachine)?.desk.widget(id: $0) } }
-        } ?? nil
+        let lookUp: @Sendable (any ReplicatedStateMachine) -> Widget? = { machine in
+            widgetID.flatMap { (machine as? NodeStateMachine)?.desk.widget(id: $0) }
+        }
+        var widget = try await perform { try await replica.staleRead(lookUp) }
+        // A widget created through another node a moment ago (see `catchUp`).
+        if widget == nil, widgetID != nil { widget = try await perform { try await replica.read(lookUp) } }
         let action = Command.Action.createConversation(CreateConversation(
             id: Self.newID(), customer: .existing(id: customerID), channel: .web, subject: body.subject ?? "",
             language: body.language, queue: widget?.queue, teamID: widget?.teamID, tags: body.tags ?? []))

@@ -236,9 +236,12 @@ extension APIRoutes {
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            let requesterID = try await perform {
-                try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.ticket(id: ticketID)?.requesterID }
+            let requester: @Sendable (any ReplicatedStateMachine) -> String? = {
+                ($0 as? NodeStateMachine)?.desk.ticket(id: ticketID)?.requesterID
             }
+            // Missing here is checked again at a linearizable point (see `catchUp`).
+            var requesterID = try await perform { try await replica.staleRead(requester) }
+            if requesterID == nil { requesterID = try await perform { try await replica.read(requester) } }
             guard let requesterID else { throw APIError.notFound("ticket \(ticketID) does not exist") }
             return .customer(id: requesterID)
         case .agent:

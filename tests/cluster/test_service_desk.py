@@ -112,13 +112,15 @@ def test_a_write_acknowledged_by_one_node_is_found_by_the_next_request_to_anothe
         "post as its customer": lambda made: ("POST", f"/v1/conversations/{made}/messages",
                                               {"author": {"type": "customer"}, "text": "hello"}),
         "change a ticket": lambda made: ("PATCH", f"/v1/tickets/{made}", {"priority": "high"}),
+        "comment on a ticket as its customer": lambda made: ("POST", f"/v1/tickets/{made}/comments",
+                                                             {"author": {"type": "customer"}, "text": "thanks"}),
     }
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        for number in range(6):
-            name = list(steps)[number % 3]
+        for number in range(8):
+            name = list(steps)[number % len(steps)]
             follower.process.send_signal(signal.SIGSTOP)
             try:
-                if name == "change a ticket":
+                if "ticket" in name:
                     made = post(cluster, leader, "/v1/tickets", {"subject": "Help", "requester": requester})
                 else:
                     made = post(cluster, leader, "/v1/conversations",

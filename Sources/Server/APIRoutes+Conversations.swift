@@ -64,12 +64,8 @@ extension APIRoutes {
     private func createVisitorConversation(
         _ body: CreateConversationRequest, customerID: String, widgetID: String?, context: APIContext, request: Request
     ) async throws -> Response {
-        let lookUp: @Sendable (any ReplicatedStateMachine) -> Widget? = { machine in
-            widgetID.flatMap { (machine as? NodeStateMachine)?.desk.widget(id: $0) }
-        }
-        var widget = try await perform { try await replica.staleRead(lookUp) }
-        // A widget created through another node a moment ago (see `catchUp`).
-        if widget == nil, widgetID != nil { widget = try await perform { try await replica.read(lookUp) } }
+        var widget: Widget?
+        if let widgetID { widget = try await settled { try await staleMachineRead { $0.desk.widget(id: widgetID) } } }
         let action = Command.Action.createConversation(CreateConversation(
             id: Self.newID(), customer: .existing(id: customerID), channel: .web, subject: body.subject ?? "",
             language: body.language, queue: widget?.queue, teamID: widget?.teamID, tags: body.tags ?? []))
@@ -139,27 +135,30 @@ extension APIRoutes {
     /// Refuses, as not found, a conversation the caller may not see.
     func requireVisible(_ conversationID: String, to identity: Identity) async throws {
         let viewer = identity.viewer
-        if node.conversationAccess.isVisible(conversationID, to: viewer) { return }
-        try await catchUp()
-        guard node.conversationAccess.isVisible(conversationID, to: viewer) else {
+        guard try await settled({ node.conversationAccess.isVisible(conversationID, to: viewer) ? true : nil }) != nil else {
             throw APIError.notFound("conversation \(conversationID) does not exist")
         }
     }
 
-    /// The customer of a conversation, from this node's access entries; nil only if the
-    /// conversation does not exist (see `catchUp`).
+    /// The customer of a conversation, from this node's access entries (see `settled`).
     func customerOfConversation(_ conversationID: String) async throws -> String? {
-        if let entry = node.conversationAccess.entry(conversationID) { return entry.customerID }
-        try await catchUp()
-        return node.conversationAccess.entry(conversationID)?.customerID
+        try await settled { node.conversationAccess.entry(conversationID)?.customerID }
     }
 
-    /// Waits until this node has applied everything committed when it is called (a ReadIndex
-    /// round). A check that finds nothing in this node's state runs again after it before
-    /// answering 404: a conversation or ticket created through another node a moment ago is
-    /// acknowledged there as soon as that node has applied it, possibly before this one has.
-    func catchUp() async throws {
+    /// What `probe` finds in this node's state; when it finds nothing, what it finds once this
+    /// node has applied everything committed so far (after a ReadIndex round). A write that
+    /// names a conversation, ticket or widget created through another node a moment ago must
+    /// not be refused as not found: that node acknowledged the creation as soon as it had
+    /// applied it, possibly before this one has.
+    func settled<Value>(_ probe: () async throws -> Value?) async throws -> Value? {
+        if let value = try await probe() { return value }
         try await perform { try await replica.read { _ in () } }
+        return try await probe()
+    }
+
+    /// `body` on this node's state machine as it is now (possibly behind the leader).
+    func staleMachineRead<Value: Sendable>(_ body: @escaping @Sendable (NodeStateMachine) -> Value?) async throws -> Value? {
+        try await perform { try await replica.staleRead { ($0 as? NodeStateMachine).flatMap(body) } }
     }
 
     /// PATCH body: absent fields stay as they are; `null` clears assignee, queue or team.

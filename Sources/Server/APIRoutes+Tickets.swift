@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Replica
 import ServiceDesk
 
 /// Tickets, their comments and history, SLA policies, business calendars and the outbox.
@@ -110,15 +109,10 @@ extension APIRoutes {
     /// Refuses, as not found, a ticket the caller may not see.
     private func requireVisibleTicket(_ ticketID: String, to identity: Identity) async throws {
         let viewer = identity.viewer
-        let isVisible: @Sendable (any ReplicatedStateMachine) -> Bool = { machine in
-            (machine as? NodeStateMachine)?.desk.ticket(id: ticketID).map(viewer.canSee) ?? false
+        let visible = try await settled {
+            try await staleMachineRead { machine in machine.desk.ticket(id: ticketID).map(viewer.canSee) == true ? true : nil }
         }
-        if try await perform({ try await replica.staleRead(isVisible) }) { return }
-        // Not here yet may be not applied here yet (see `catchUp`): ask again at a
-        // linearizable point before answering 404.
-        guard try await perform({ try await replica.read(isVisible) }) else {
-            throw APIError.notFound("ticket \(ticketID) does not exist")
-        }
+        guard visible != nil else { throw APIError.notFound("ticket \(ticketID) does not exist") }
     }
 
     /// PATCH body: absent fields stay as they are; `null` clears team, assignee or SLA policy.
@@ -236,12 +230,7 @@ extension APIRoutes {
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            let requester: @Sendable (any ReplicatedStateMachine) -> String? = {
-                ($0 as? NodeStateMachine)?.desk.ticket(id: ticketID)?.requesterID
-            }
-            // Missing here is checked again at a linearizable point (see `catchUp`).
-            var requesterID = try await perform { try await replica.staleRead(requester) }
-            if requesterID == nil { requesterID = try await perform { try await replica.read(requester) } }
+            let requesterID = try await settled { try await staleMachineRead { $0.desk.ticket(id: ticketID)?.requesterID } }
             guard let requesterID else { throw APIError.notFound("ticket \(ticketID) does not exist") }
             return .customer(id: requesterID)
         case .agent:

@@ -141,7 +141,7 @@ struct APIRoutes: Sendable {
 
     private func clusterStatus() async throws -> Response {
         let status = replica.status
-        let map = try await perform { try await replica.staleRead { ($0 as? NodeStateMachine)?.desk.slotMap } } ?? SlotMap()
+        let map = try await staleMachineRead { $0.desk.slotMap } ?? SlotMap()
         let members = status.confState.members.map { member in
             let addresses = status.directory.members[member]
             return MemberView(

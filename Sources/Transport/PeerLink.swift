@@ -93,6 +93,16 @@ final class PeerLink {
         }
     }
 
+    /// The peer has just dialed us and proved who it is, so it is up: a link waiting out a
+    /// reconnect delay dials it now instead. After a restart the delay has grown to seconds
+    /// while the peer was down, and the restarted node hears nothing until this link is back.
+    func peerIsUp() {
+        guard case .waiting(let reconnect) = state else { return }
+        reconnect.cancel()
+        backoff.reset()
+        connect()
+    }
+
     /// Dials the peer for the first time.
     func start() {
         guard case .idle = state else { return }

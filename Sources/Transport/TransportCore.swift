@@ -179,6 +179,7 @@ final class TransportCore {
         if let previous = inbound[peer], previous !== handler { _ = previous.close() }
         inbound[peer] = handler
         log("accepted node \(peer)")
+        links[peer]?.peerIsUp()
     }
 
     func inboundClosed(_ handler: AcceptorHandler) {

@@ -91,19 +91,41 @@ import Testing
 
     @Test func peerThatGoesAwayAndComesBackIsReconnected() async throws {
         try await TestCluster.run { cluster in
-            let sender = try await cluster.start(testConfiguration(1))
-            let first = try await cluster.start(testConfiguration(2))
-            cluster.connectAll()
-            sender.transport.send([Message(kind: .heartbeat, from: 1, to: 2, commit: 1)])
-            #expect(await first.inbox.wait { $0.messages.count == 1 })
-            await cluster.stop(2)
-            #expect(await sender.inbox.wait { $0.unreachable.contains(2) })
-            let second = try await cluster.start(testConfiguration(2), port: first.port)
-            second.transport.setPeers([1: sender.address])
-            sender.transport.send([Message(kind: .heartbeat, from: 1, to: 2, commit: 2)])
+            let (sender, second) = try await restartPeer(in: cluster, sender: testConfiguration(1))
             #expect(await second.inbox.wait { $0.messages.contains { $0.commit == 2 } })
             #expect(await sender.inbox.wait { $0.logs.filter { $0.contains("connected to 2") }.count == 2 })
         }
+    }
+
+    /// A restarted peer dials us when it starts; our link to it, waiting out a long reconnect
+    /// delay grown while the peer was down, dials back at once instead of after the delay.
+    @Test func aPeerThatDialsUsIsRedialedWithoutWaitingOutTheBackoff() async throws {
+        try await TestCluster.run { cluster in
+            var patient = testConfiguration(1)
+            patient.reconnectDelayMillisecondsMin = 60_000
+            patient.reconnectDelayMillisecondsMax = 60_000
+            // Once node 2 is gone, node 1's link waits a minute before it dials again.
+            let (_, second) = try await restartPeer(in: cluster, sender: patient)
+            #expect(await second.inbox.wait(seconds: 10) { $0.messages.contains { $0.commit == 2 } })
+        }
+    }
+
+    /// Node 1 (`sender`) reaches node 2, node 2 stops and starts again on its port and knows
+    /// node 1; node 1 then sends it a heartbeat with commit 2.
+    private func restartPeer(
+        in cluster: TestCluster, sender configuration: TransportConfiguration
+    ) async throws -> (sender: TestNode, restarted: TestNode) {
+        let sender = try await cluster.start(configuration)
+        let first = try await cluster.start(testConfiguration(2))
+        cluster.connectAll()
+        sender.transport.send([Message(kind: .heartbeat, from: 1, to: 2, commit: 1)])
+        #expect(await first.inbox.wait { $0.messages.count == 1 })
+        await cluster.stop(2)
+        #expect(await sender.inbox.wait { $0.unreachable.contains(2) })
+        let second = try await cluster.start(testConfiguration(2), port: first.port)
+        second.transport.setPeers([1: sender.address])
+        sender.transport.send([Message(kind: .heartbeat, from: 1, to: 2, commit: 2)])
+        return (sender, second)
     }
 
     @Test func fullQueueDropsAndReportsUnreachable() async throws {

@@ -27,7 +27,10 @@ struct IdempotencyTable: Sendable, Hashable {
 
     /// Rebuilds the table from stored entries; indexes are unique, so the order is total.
     init(entries loaded: [IdempotencyEntry], legacyKeys: Set<String> = []) {
-        let sorted = loaded.sorted { $0.index < $1.index }
+        // Records keyed by index load in index order already; sorting them anyway moves every
+        // entry (a whole result each) several times on a restart.
+        let inOrder = zip(loaded, loaded.dropFirst()).allSatisfy { $0.index < $1.index }
+        let sorted = inOrder ? loaded : loaded.sorted { $0.index < $1.index }
         entries = Dictionary(uniqueKeysWithValues: sorted.map { ($0.key, $0) })
         order = FIFO(sorted.map { OrderItem(key: $0.key, index: $0.index) })
         self.legacyKeys = legacyKeys.filter { entries[$0] != nil }

@@ -1,14 +1,17 @@
 import Dispatch
 
-/// Runs `body` over `count` items split into contiguous chunks, each on its own thread: at most
-/// `workers` chunks, and no more than `count / chunkMinimum` (at least one), so that small
-/// inputs stay on one thread. Returns the chunks' results in chunk order. A restart decodes
-/// records and looks up each conversation's last message this way.
+/// Runs `body` over `count` items split into contiguous chunks, `chunksPerWorker` for each of
+/// `workers` and no more than `count / chunkMinimum` (at least one), so that small inputs stay on
+/// one thread. Dispatch hands the next chunk to whichever core comes free, so a part of the
+/// input that costs more (records of a heavier kind sort together) does not leave the other
+/// cores idle while one finishes its half. Returns the chunks' results in chunk order. A restart
+/// decodes records and looks up each conversation's last message this way.
 public func inParallelChunks<Value, Failure: Error>(
-    count: Int, workers: Int, chunkMinimum: Int = 1_000, _ body: @Sendable (Range<Int>) -> Result<Value, Failure>
+    count: Int, workers: Int, chunkMinimum: Int = 1_000, chunksPerWorker: Int = 8,
+    _ body: @Sendable (Range<Int>) -> Result<Value, Failure>
 ) -> [Result<Value, Failure>] {
-    precondition(count >= 0 && chunkMinimum > 0, "a chunked run needs a count and a positive chunk minimum")
-    let chunkCount = max(1, min(workers, count / chunkMinimum))
+    precondition(count >= 0 && chunkMinimum > 0 && chunksPerWorker > 0, "a chunked run needs a count and positive sizes")
+    let chunkCount = max(1, min(workers * chunksPerWorker, count / chunkMinimum))
     let chunkSize = (count + chunkCount - 1) / chunkCount
     let results = ChunkResults<Value, Failure>(count: chunkCount)
     defer { results.deallocate() }

@@ -154,4 +154,20 @@ import Testing
         #expect(table.entries.capacity == capacity)
         #expect(table.entries.count == limits.idempotencyEntriesMax && forgotten == 501)
     }
+
+    /// Loaded entries come in index order (their records are keyed by index) or, with entries
+    /// of an earlier build keyed by their scoped key, in any order: either way the table forgets
+    /// the oldest index first.
+    @Test func loadedEntriesInAnyOrderAreForgottenOldestFirst() {
+        var limits = DeskLimits()
+        limits.idempotencyEntriesMax = 3
+        let result = DeskResult.cannedResponseDeleted(id: "r1")
+        let entries = [5, 2, 9].map { IdempotencyEntry(key: "k\($0)", index: UInt64($0), result: result) }
+        for loaded in [entries, entries.sorted { $0.index < $1.index }] {
+            var table = IdempotencyTable(entries: loaded)
+            let forgotten = table.insert(IdempotencyEntry(key: "k10", index: 10, result: result), limits: limits)
+            #expect(forgotten == [RecordKey.idempotency(index: 2)])
+            #expect(table.entries.keys.sorted() == ["k10", "k5", "k9"])
+        }
+    }
 }

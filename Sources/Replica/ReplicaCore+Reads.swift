@@ -26,7 +26,7 @@ extension ReplicaCore {
     /// Serves every read, and answers every forwarded write, whose index is applied now.
     func serveAppliedReads() {
         guard !waitingForApply.isEmpty else { return }
-        let applied = raft.status().applied
+        let applied = store.appliedIndex
         var waiting: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
         for read in waitingForApply {
             if read.index <= applied {

@@ -8,22 +8,47 @@ let replicaKeyPrefix: UInt8 = 0x00
 let directoryKey: [UInt8] = [replicaKeyPrefix] + Array("directory".utf8)
 
 extension ReplicaCore {
-    /// Handles one Ready: send, persist, send what needed the persist, apply, advance.
-    /// Any storage failure stops the process: continuing could acknowledge lost data.
+    /// Handles one Ready: send, apply what was already stored, persist, send what needed the
+    /// persist, apply the rest, advance. Any storage failure stops the process: continuing
+    /// could acknowledge lost data.
     func processReady() {
         let ready = raft.ready()
         status.readiesTotal += 1
         network.send(ready.messages)
+        let early = appliableBeforePersist(ready)
+        if early > 0 {
+            status.entriesAppliedBeforePersistTotal += UInt64(early)
+            apply(ready.committedEntries[..<early], confState: ready.confState)
+            answerApplied()
+        }
         persist(ready)
         network.send(ready.persistedMessages)
         if let snapshot = ready.snapshot { install(snapshot) }
-        apply(ready)
+        apply(ready.committedEntries[early...], confState: ready.confState)
         for readState in ready.readStates { readIndexConfirmed(readState) }
         raft.advance(ready)
-        forwardTable.publishApplied(store.appliedIndex)
-        serveAppliedReads()
+        answerApplied()
         if let soft = ready.softState { leadershipChanged(soft) }
         maybeSnapshot()
+    }
+
+    /// How many of the Ready's committed entries may be applied before its save: those that
+    /// earlier Readys stored. Under load most are (an entry commits once followers acknowledge
+    /// an earlier Ready's append), and their answers, and a follower's answers to the writes it
+    /// forwarded, then go out without waiting for this Ready's fsync. None when the Ready
+    /// installs a snapshot (the entries follow it) or commits a membership change (the
+    /// membership stored with the applied index is the one after the whole Ready).
+    /// `RaftLogStore.setApplied` keeps the stored commit index up with the applied one.
+    private func appliableBeforePersist(_ ready: Ready) -> Int {
+        guard ready.snapshot == nil, !ready.committedEntries.contains(where: { $0.kind == .confChange }) else { return 0 }
+        let stored = store.lastIndex()
+        return ready.committedEntries.prefix { $0.index <= stored }.count
+    }
+
+    /// Tells the forwarding table and the reads waiting for an index how far this node applied.
+    private func answerApplied() {
+        forwardTable.publishApplied(store.appliedIndex)
+        serveAppliedReads()
     }
 
     private func persist(_ ready: Ready) {
@@ -60,24 +85,26 @@ extension ReplicaCore {
         }
     }
 
-    private func apply(_ ready: Ready) {
-        guard let last = ready.committedEntries.last else { return }
+    private func apply(_ entries: ArraySlice<Entry>, confState: ConfState?) {
+        guard let last = entries.last else { return }
         var changes = WriteBatch()
         var directoryChanged = false
-        for entry in ready.committedEntries {
+        var answered: [(entry: Entry, result: any StateMachineAnswer)] = []
+        for entry in entries {
             let result = applyEntry(entry, changes: &changes, directoryChanged: &directoryChanged)
-            complete(entry, result: result)
+            if waiters[entry.index] != nil { answered.append((entry, result)) }
         }
         if directoryChanged {
             changes.put(directoryKey, directory.encoded(), in: .state)
             network.updatePeers(directory.peerAddresses)
         }
         do {
-            try store.setApplied(
-                last.index, confState: ready.confState ?? raft.confState, stateChanges: changes)
+            try store.setApplied(last.index, confState: confState ?? raft.confState, stateChanges: changes)
         } catch {
             fatalStorageFailure(error)
         }
+        // Only now: the proposer's next request may read what the entry wrote from the store.
+        for (entry, result) in answered { complete(entry, result: result) }
     }
 
     private func applyEntry(_ entry: Entry, changes: inout WriteBatch, directoryChanged: inout Bool) -> any StateMachineAnswer {

@@ -20,6 +20,9 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var readsTotal: UInt64 = 0
     /// Answers to forwarded writes that waited for this node to apply their entry.
     public var answersAwaitingApplyTotal: UInt64 = 0
+    /// Committed entries applied before the save of the Ready that committed them (they were
+    /// stored by an earlier one), so their answers did not wait for its fsync.
+    public var entriesAppliedBeforePersistTotal: UInt64 = 0
     public var snapshotsTakenTotal: UInt64 = 0
     public var snapshotsInstalledTotal: UInt64 = 0
     public var readiesTotal: UInt64 = 0

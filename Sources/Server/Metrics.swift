@@ -29,6 +29,9 @@ enum MetricsText {
         counter(
             "switchboard_forwarded_answers_awaiting_apply_total",
             "Forwarded writes whose answer waited for this node to apply their entry.", status.answersAwaitingApplyTotal)
+        counter(
+            "switchboard_entries_applied_before_persist_total",
+            "Committed entries applied before the fsync of the Ready that committed them.", status.entriesAppliedBeforePersistTotal)
         counter("switchboard_readies_total", "Raft Ready batches processed.", status.readiesTotal)
         counter("switchboard_snapshots_taken_total", "State machine snapshots taken.", status.snapshotsTakenTotal)
         counter("switchboard_snapshots_installed_total", "Snapshots received and installed.", status.snapshotsInstalledTotal)

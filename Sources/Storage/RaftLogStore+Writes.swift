@@ -45,6 +45,13 @@ extension RaftLogStore {
     ///
     /// - Parameter stateChanges: writes to the application's column families (never `raft_log`
     ///   or `raft_meta`).
+    /// A replica may apply committed entries that are already on disk before it saves the
+    /// Ready that made them committed (so their answers need not wait for that Ready's fsync).
+    /// The stored commit index is then behind: this batch raises it to `index` with the stored
+    /// term and vote, so a restart never finds more applied than committed. Entries up to
+    /// `index` are committed (they were applied) and stored (the precondition), so that commit
+    /// is true and in range.
+    ///
     /// - Parameter sync: fsync before returning. Not needed for safety (lost applies are
     ///   replayed from the log), only to bound the replay after a power loss.
     /// - Throws: a RocksDB error; the caller must then stop the node.
@@ -52,14 +59,21 @@ extension RaftLogStore {
         _ index: LogIndex, confState: ConfState, stateChanges: WriteBatch = WriteBatch(), sync: Bool = false
     ) throws(StorageError) {
         precondition(index >= appliedIndex, "applied index moves back from \(appliedIndex) to \(index)")
+        precondition(index <= layout.lastIndex, "applied index \(index) beyond the stored log (\(layout.lastIndex))")
         precondition(
             stateChanges.operations.allSatisfy { $0.columnFamily != .raftLog && $0.columnFamily != .raftMeta },
             "application state changes must not write the Raft column families")
         var batch = stateChanges
         batch.put(RaftKey.appliedIndex, RaftRecord.encode(appliedIndex: index), in: .raftMeta)
         batch.put(RaftKey.confState, RaftRecord.encode(confState), in: .raftMeta)
+        var raised = hardState
+        if index > raised.commit {
+            raised.commit = index
+            batch.put(RaftKey.hardState, RaftRecord.encode(raised), in: .raftMeta)
+        }
         try database.write(batch, sync: sync)
         appliedIndex = index
+        hardState = raised
         self.confState = confState
     }
 

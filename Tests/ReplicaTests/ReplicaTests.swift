@@ -34,6 +34,27 @@ struct ReplicaTests {
         }
     }
 
+    /// An entry commits in a later Ready than the one that stored it (followers acknowledge
+    /// the append first), so every node applies it before that later Ready's fsync; the
+    /// writes still read back in order on every node.
+    @Test func committedEntriesAlreadyStoredAreAppliedBeforeTheNextFsync() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let before = cluster.replicas[leader]!.status.entriesAppliedBeforePersistTotal
+        for number in 1...20 {
+            #expect(try await cluster.put("k", "\(number)", via: leader) == .written(version: UInt64(number)))
+        }
+        #expect(cluster.replicas[leader]!.status.entriesAppliedBeforePersistTotal >= before + 20)
+        for id in [1, 2, 3] as [NodeID] {
+            let replica = cluster.replicas[id]!
+            _ = try await cluster.waitFor { replica.status.applied >= cluster.replicas[leader]!.status.applied ? true : nil }
+            #expect(replica.status.entriesAppliedBeforePersistTotal > 0)
+            #expect(try await cluster.read("k", via: id) == "20")
+        }
+    }
+
     /// A follower that has not yet received the entry of a write it forwarded holds the
     /// leader's answer until it has applied that entry itself.
     @Test func aLaggingFollowerHoldsTheAnswerToAForwardedWriteUntilItAppliesIt() async throws {

@@ -41,6 +41,8 @@ import Testing
             try store.database.put(Array("d/a".utf8), Array("old".utf8), in: .state)
             let data = StateSnapshot.encode(pairs + [(key: directoryKey, value: directory.encoded())])
             let metadata = SnapshotMetadata(index: 42, term: 3, confState: ConfState(voters: [1]))
+            // As a replica does: the Ready's save stores the snapshot's place in the log first.
+            try store.save(hardState: nil, entries: [], snapshot: Snapshot(metadata: metadata, data: []), sync: true)
             let installed = try StateSnapshot.install(StateSnapshot.decode(data), metadata: metadata, into: store, sync: true)
             #expect(installed == directory)
             #expect(store.appliedIndex == 42)

@@ -194,6 +194,30 @@ func makeEntries(_ indexes: ClosedRange<LogIndex>, term: Term) -> [Entry] {
         }
     }
 
+    /// A replica applies stored entries before it saves the Ready that committed them: the
+    /// applied index then runs ahead of the stored commit, and `setApplied` raises that commit
+    /// with it (term and vote kept), so a restart finds no more applied than committed.
+    @Test func applyingBeyondTheStoredCommitRaisesIt() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/db"
+            let confState = ConfState(voters: [1, 2, 3])
+            do {
+                let store = try RaftLogStore(path: path)
+                try store.save(hardState: HardState(term: 2, vote: 1, commit: 3), entries: makeEntries(1...9, term: 2), snapshot: nil, sync: true)
+                try store.setApplied(6, confState: confState)
+                #expect(store.hardState == HardState(term: 2, vote: 1, commit: 6))
+                // Behind the stored commit, the commit stays where it is.
+                try store.save(hardState: HardState(term: 3, vote: 2, commit: 8), entries: [], snapshot: nil, sync: true)
+                try store.setApplied(7, confState: confState)
+                #expect(store.hardState == HardState(term: 3, vote: 2, commit: 8))
+                try store.setApplied(9, confState: confState)
+            }
+            let reopened = try RaftLogStore(path: path)
+            #expect(reopened.initialState() == (HardState(term: 3, vote: 2, commit: 9), confState))
+            #expect(reopened.appliedIndex == 9)
+        }
+    }
+
     @Test func entriesStopAtTheByteLimitButReturnAtLeastOne() throws {
         try withTemporaryDirectory { directory in
             let store = try RaftLogStore(path: directory + "/db")

@@ -9,6 +9,9 @@
 /// 3. send `persistedMessages`;
 /// 4. apply `committedEntries` (and persist `confState` with the applied index);
 /// 5. call `advance(ready)`.
+/// Committed entries that an earlier Ready already stored may be applied before step 2 (the
+/// replica does, so that their answers do not wait for this Ready's fsync); the stored commit
+/// index must then be raised with the applied one, because a restart requires applied ≤ commit.
 /// `step`, `tick` and proposals may be called between `ready()` and `advance(_:)`; another
 /// `ready()` may not.
 public struct RaftNode {

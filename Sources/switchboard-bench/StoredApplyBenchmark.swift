@@ -19,6 +19,9 @@ enum StoredApplyBenchmark {
         let store = try RaftLogStore(path: directory)
         var desk = try DeskBenchmark.populated()
         var index = UInt64(DeskBenchmark.conversationCount)
+        // The log starts where the populated desk stands, as after a snapshot.
+        let base = SnapshotMetadata(index: index, term: 1, confState: ConfState(voters: [1]))
+        try store.save(hardState: nil, entries: [], snapshot: Snapshot(metadata: base, data: []), sync: false)
         var generator = SplitMix(seed: 42)
         var posted = 0
         return try Measure.repeatedly {

@@ -43,8 +43,6 @@ extension RaftLogStore {
     /// force there, in the same atomic batch as `stateChanges`, the application's own writes
     /// for those entries. So after a crash the applied index and the state always agree.
     ///
-    /// - Parameter stateChanges: writes to the application's column families (never `raft_log`
-    ///   or `raft_meta`).
     /// A replica may apply committed entries that are already on disk before it saves the
     /// Ready that made them committed (so their answers need not wait for that Ready's fsync).
     /// The stored commit index is then behind: this batch raises it to `index` with the stored
@@ -52,6 +50,8 @@ extension RaftLogStore {
     /// `index` are committed (they were applied) and stored (the precondition), so that commit
     /// is true and in range.
     ///
+    /// - Parameter stateChanges: writes to the application's column families (never `raft_log`
+    ///   or `raft_meta`).
     /// - Parameter sync: fsync before returning. Not needed for safety (lost applies are
     ///   replayed from the log), only to bound the replay after a power loss.
     /// - Throws: a RocksDB error; the caller must then stop the node.

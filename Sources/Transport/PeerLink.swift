@@ -83,9 +83,7 @@ final class PeerLink {
         backoff.reset()
         switch state {
         case .handshaking(let handler), .established(let handler): handler.close()
-        case .waiting(let reconnect):
-            reconnect.cancel()
-            connect()
+        case .waiting: dialNowIfWaiting()
         case .connecting:
             break  // The attempt in flight finishes first; the handshake checks whom it reached.
         case .idle, .closed:
@@ -97,6 +95,11 @@ final class PeerLink {
     /// reconnect delay dials it now instead. After a restart the delay has grown to seconds
     /// while the peer was down, and the restarted node hears nothing until this link is back.
     func peerIsUp() {
+        dialNowIfWaiting()
+    }
+
+    /// A link waiting out a reconnect delay forgets the delay and its failures and dials now.
+    private func dialNowIfWaiting() {
         guard case .waiting(let reconnect) = state else { return }
         reconnect.cancel()
         backoff.reset()

@@ -20,6 +20,14 @@ import Testing
         #expect(first.changes.contains { $0.key == RecordKey.idempotency(index: firstIndex) && $0.value != nil })
     }
 
+    /// The table keeps tens of thousands of entries in a dictionary sized for its whole window:
+    /// an entry holding its result inline (about 500 bytes) cost each node 60 MB of memory and
+    /// made every removal move half-kilobyte buckets.
+    @Test func entriesHoldTheirResultsBoxed() {
+        #expect(MemoryLayout<DeskResult>.size == MemoryLayout<Int>.size)
+        #expect(MemoryLayout<IdempotencyEntry>.size <= 32)
+    }
+
     @Test func keysAreScopedPerActor() throws {
         var harness = Harness.populated()
         harness.ok(.system, .createConversation(CreateConversation(id: "v2", customer: .existing(id: "c2"), channel: .web)))

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Scale figures of a fresh local 3-node cluster, one line each:
 
-  footprint conversations=N rss_mb=n1,n2,n3 rss_mb_mean=M        RSS (VmRSS) per node at N conversations
+  footprint conversations=N rss_mb=n1,n2,n3 rss_mb_mean=M rocksdb_mb=r1,r2,r3
+                                                                 RSS (VmRSS) per node at N conversations, and
+                                                                 how much of it RocksDB holds (memtables, block
+                                                                 cache, table readers; from /metrics)
   footprint messages=N disk_bytes_per_message=B disk_mb=n1,n2,n3  disk growth per message while loading
   footprint messages=N restart_ready_s=S                          a follower stopped and started again,
                                                                  from exec to /health/ready answering 200
@@ -36,6 +39,15 @@ def rss_mb(node):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise SystemExit(f"no VmRSS for node {node}")
+
+
+def rocksdb_mb(node):
+    """RocksDB's memory in a node (memtables, block cache, table readers), from its /metrics."""
+    names = ("switchboard_rocksdb_memtable_bytes", "switchboard_rocksdb_block_cache_bytes",
+             "switchboard_rocksdb_table_readers_bytes")
+    with urllib.request.urlopen(url(node) + "/metrics", timeout=5) as reply:
+        lines = reply.read().decode().splitlines()
+    return sum(float(line.split()[1]) for line in lines if line.split(" ")[0] in names) / 1e6
 
 
 def disk_bytes(node):
@@ -96,7 +108,7 @@ try:
     time.sleep(1)
     sizes = [rss_mb(node) for node in (1, 2, 3)]
     print(f"footprint conversations={conversations} rss_mb={','.join(f'{s:.0f}' for s in sizes)} "
-          f"rss_mb_mean={sum(sizes) / 3:.0f}", flush=True)
+          f"rss_mb_mean={sum(sizes) / 3:.0f} rocksdb_mb={','.join(f'{rocksdb_mb(n):.0f}' for n in (1, 2, 3))}", flush=True)
     before = [disk_bytes(node) for node in (1, 2, 3)]
     loaded = wrk("message-load.lua", leader, messages, {"LOAD_MESSAGES": str(messages), "CONVERSATIONS_FILE": ids_file})
     posted = int(loaded.get("loaded", messages))

@@ -1,9 +1,13 @@
+import Foundation
 import RaftCore
 import Replica
+import Storage
 
 /// Renders a replica's status in the Prometheus text exposition format.
 enum MetricsText {
-    static func render(_ status: ReplicaStatus, reachable: [NodeID: Bool]) -> String {
+    static func render(
+        _ status: ReplicaStatus, reachable: [NodeID: Bool], storage: StorageMemoryUsage, residentBytes: Int?
+    ) -> String {
         var lines: [String] = []
         func gauge(_ name: String, _ help: String, _ value: CustomStringConvertible) {
             lines.append("# HELP \(name) \(help)")
@@ -36,6 +40,13 @@ enum MetricsText {
         counter("switchboard_snapshots_taken_total", "State machine snapshots taken.", status.snapshotsTakenTotal)
         counter("switchboard_snapshots_installed_total", "Snapshots received and installed.", status.snapshotsInstalledTotal)
         histogram("switchboard_fsync_seconds", "Latency of synced log writes.", status.fsyncSeconds, into: &lines)
+        gauge("switchboard_rocksdb_memtable_bytes", "Memtables not yet flushed, all column families.", storage.memtableBytes)
+        gauge("switchboard_rocksdb_block_cache_bytes", "Blocks held in RocksDB's block cache.", storage.blockCacheBytes)
+        gauge(
+            "switchboard_rocksdb_table_readers_bytes", "Index and filter blocks of open table files.", storage.tableReaderBytes)
+        if let residentBytes {
+            gauge("process_resident_memory_bytes", "Resident memory size in bytes.", residentBytes)
+        }
         lines.append("# HELP switchboard_peer_reachable 1 if the peer was heard from recently.")
         lines.append("# TYPE switchboard_peer_reachable gauge")
         for peer in reachable.keys.sorted() {
@@ -53,5 +64,14 @@ enum MetricsText {
         lines.append("\(name)_bucket{le=\"+Inf\"} \(histogram.count)")
         lines.append("\(name)_sum \(histogram.sum)")
         lines.append("\(name)_count \(histogram.count)")
+    }
+
+    /// The process's resident size from `/proc/self/statm` (its second field, in pages), or
+    /// nil where there is no such file.
+    static func residentBytes() -> Int? {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

@@ -158,10 +158,33 @@ public final class Database: @unchecked Sendable {
 
     /// The number of files at level 0 of `columnFamily`, which compactions merge into lower levels.
     public func levelZeroFileCount(in columnFamily: ColumnFamily) -> Int {
+        // A string property: RocksDB's integer form does not offer the per-level counts.
         let property = "rocksdb.num-files-at-level0".withCString { rocksdb_property_value_cf(handle, familyHandle(columnFamily), $0) }
         guard let property else { return 0 }
         defer { rocksdb_free(property) }
         return Int(String(cString: property)) ?? 0
+    }
+
+    /// The memory RocksDB holds for this database, next to which a node's resident size makes
+    /// sense: memtables fill up to the write buffer size in each column family before a flush.
+    public func memoryUsage() -> StorageMemoryUsage {
+        var usage = StorageMemoryUsage()
+        for family in columnFamilies {
+            usage.memtableBytes += integerProperty("rocksdb.cur-size-all-mem-tables", in: family)
+            usage.tableReaderBytes += integerProperty("rocksdb.estimate-table-readers-mem", in: family)
+        }
+        // Every column family shares one cache, so any of them reports its whole usage.
+        if let family = columnFamilies.first {
+            usage.blockCacheBytes = integerProperty("rocksdb.block-cache-usage", in: family)
+        }
+        return usage
+    }
+
+    /// One of RocksDB's integer properties of `columnFamily`, or 0 when it does not report it.
+    private func integerProperty(_ name: String, in columnFamily: ColumnFamily) -> Int {
+        var value: UInt64 = 0
+        let failed = name.withCString { rocksdb_property_int_cf(handle, familyHandle(columnFamily), $0, &value) }
+        return failed == 0 ? Int(clamping: value) : 0
     }
 
     /// The C handle of an open column family. Asking for one that was not opened is a
@@ -240,4 +263,16 @@ extension Database {
             return handle
         })
     }
+}
+
+/// Bytes of memory RocksDB holds for one database (`Database.memoryUsage`).
+public struct StorageMemoryUsage: Sendable, Hashable {
+    /// Active and immutable memtables of every column family, not yet flushed.
+    public var memtableBytes = 0
+    /// Blocks held in the shared block cache.
+    public var blockCacheBytes = 0
+    /// Index and filter blocks of open table files, held outside the block cache.
+    public var tableReaderBytes = 0
+
+    public init() {}
 }

@@ -18,6 +18,26 @@ import Testing
         }
     }
 
+    @Test func memoryUsageFollowsTheMemtablesAndTheCache() throws {
+        try withTemporaryDirectory { directory in
+            let database = try Database(path: directory + "/db")
+            let empty = database.memoryUsage()
+            var batch = WriteBatch()
+            for index in 0..<1_000 { batch.put([UInt8](text: "record/\(index)"), [UInt8](repeating: 7, count: 1_000), in: .state) }
+            try database.write(batch, sync: false)
+            let written = database.memoryUsage()
+            #expect(written.memtableBytes >= empty.memtableBytes + 1_000_000)
+            try database.flush()
+            #expect(database.memoryUsage().memtableBytes < written.memtableBytes)
+            for index in stride(from: 0, to: 1_000, by: 100) {
+                #expect(try database.get([UInt8](text: "record/\(index)"), in: .state)?.count == 1_000)
+            }
+            let read = database.memoryUsage()
+            #expect(read.blockCacheBytes > empty.blockCacheBytes, "reads from the flushed table go through the cache")
+            #expect(read.tableReaderBytes > 0)
+        }
+    }
+
     @Test func emptyKeysAndValuesRoundTrip() throws {
         try withTemporaryDirectory { directory in
             let database = try Database(path: directory + "/db")

@@ -20,6 +20,22 @@ def test_three_nodes_form_a_cluster_and_replicate(cluster_factory):
     assert status["leader"] == str(leader.id)
     assert sorted(m["id"] for m in status["members"]) == ["1", "2", "3"]
     assert all(m["role"] == "voter" for m in status["members"])
+    for node in cluster.nodes.values():
+        metrics = gauges(node)
+        # The write sits in every node's memtables, which are part of the node's resident size.
+        assert metrics["switchboard_rocksdb_memtable_bytes"] > 0
+        assert metrics["process_resident_memory_bytes"] > metrics["switchboard_rocksdb_memtable_bytes"]
+        assert "switchboard_rocksdb_block_cache_bytes" in metrics and "switchboard_rocksdb_table_readers_bytes" in metrics
+
+
+def gauges(node):
+    """The unlabelled samples of a node's /metrics, by name."""
+    samples = {}
+    for line in requests.get(node.url + "/metrics", timeout=5).text.splitlines():
+        name, _, value = line.partition(" ")
+        if line and not line.startswith("#") and "{" not in name:
+            samples[name] = float(value)
+    return samples
 
 
 def test_leader_kill_loses_no_acknowledged_write(cluster_factory):

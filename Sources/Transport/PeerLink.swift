@@ -236,9 +236,11 @@ final class PeerLink {
 
     /// A frame the peer would refuse is dropped here; Raft limits its message sizes well below
     /// `frameBytesMax`, so this only happens when the two are configured inconsistently.
-    private func fitsFrame(_ frame: Frame, what: String) -> Bool {
+    /// `what` is built only for the log line: describing a message kind goes through
+    /// reflection, which every frame paid for when it was built eagerly.
+    private func fitsFrame(_ frame: Frame, what: @autoclosure () -> String) -> Bool {
         guard frame.payload.count + FrameCodec.overheadBytes <= configuration.frameBytesMax else {
-            log("\(what) to \(peerID) is \(frame.payload.count) bytes, over frameBytesMax; dropped")
+            log("\(what()) to \(peerID) is \(frame.payload.count) bytes, over frameBytesMax; dropped")
             core.reportUnreachable(peerID)
             return false
         }

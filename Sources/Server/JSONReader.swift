@@ -1,3 +1,5 @@
+import ServiceDesk
+
 /// Reads the plain shapes of the busiest request bodies without Foundation's `JSONDecoder`.
 ///
 /// It knows strings, `true`, `false`, `null` and objects nested up to `depthMax`; a number,
@@ -109,9 +111,9 @@ struct JSONReader {
             case UInt8(ascii: "\""):
                 let tail = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard escaped else { return String(validating: tail, as: UTF8.self) }
+                guard escaped else { return String(validatingUTF8: tail.assumingMemoryBound(to: UInt8.self).span) }
                 unescaped.append(contentsOf: tail)
-                return String(validating: unescaped, as: UTF8.self)
+                return String(validatingUTF8: unescaped.span)
             case UInt8(ascii: "\\"):
                 unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
                 escaped = true

@@ -141,7 +141,7 @@ struct BinaryInput {
         guard tag(at: offset) == .string else { throw mismatch(String.self, at: offset) }
         var position = offset + 1
         let count = try Self.readCount(bytes, &position)
-        guard let text = String(validating: bytes[position..<(position + count)], as: UTF8.self) else {
+        guard let text = String(validatingUTF8: bytes.span.extracting(position..<(position + count))) else {
             throw DeskDecodingError.malformed("invalid UTF-8")
         }
         return text
@@ -452,4 +452,15 @@ struct BinarySingleValueDecoder: SingleValueDecodingContainer {
     func decode(_ type: UInt64.Type) throws -> UInt64 { try input.integer(type, at: offset) }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try input.decode(type, at: offset) }
+}
+
+extension String {
+    /// The text of `bytes` if they are valid UTF-8, else nil. Checked through `UTF8Span`: the
+    /// generic `String(validating:as:)` looks up generic metadata on every call and costs more
+    /// than twice as much for the short strings of commands and request bodies, decoded on the
+    /// hot path of every node.
+    public init?(validatingUTF8 bytes: Span<UInt8>) {
+        guard let text = try? UTF8Span(validating: bytes) else { return nil }
+        self.init(copying: text)
+    }
 }

@@ -122,6 +122,10 @@ private func randomMessage(_ generator: inout some RandomNumberGenerator) -> Ser
         #expect(Array("{\"text\":\"\u{FF}\"}".utf8).dropLast(3).withUnsafeBytes { JSONReader.object($0) } == nil)
         let invalidUTF8: [UInt8] = Array(#"{"text":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         #expect(invalidUTF8.withUnsafeBytes { JSONReader.object($0) } == nil)
+        let escapedThenInvalid: [UInt8] = Array(#"{"text":"a\n"#.utf8) + [0xF0, 0x9F, 0x98] + Array(#""}"#.utf8)
+        #expect(escapedThenInvalid.withUnsafeBytes { JSONReader.object($0) } == nil)
+        let escapedValid = Array(#"{"text":"a\nüb"}"#.utf8)
+        #expect(escapedValid.withUnsafeBytes { JSONReader.object($0) }?.first?.value == .string("a\nüb"))
     }
 
     /// Bodies made of random pieces, most of them malformed: whatever the reader accepts, the

@@ -66,6 +66,10 @@ import Testing
         let deep: [UInt8] = [0xB1] + Array(repeating: [7, 1], count: 100).flatMap { $0 } + [0]
         #expect(throws: DeskDecodingError.malformed("nesting too deep")) { try BinaryCoding.decode([Int].self, from: deep) }
         #expect(throws: DeskDecodingError.malformed("invalid UTF-8")) { try BinaryCoding.decode(String.self, from: [0xB1, 6, 1, 0xFF]) }
+        // A four-byte sequence cut after three bytes: a repairing decoder would keep the length.
+        #expect(throws: DeskDecodingError.malformed("invalid UTF-8")) {
+            try BinaryCoding.decode(String.self, from: [0xB1, 6, 3, 0xF0, 0x9F, 0x98])
+        }
     }
 
     /// The same value written through nested containers handed out before they are filled

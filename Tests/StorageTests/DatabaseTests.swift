@@ -252,6 +252,37 @@ import Testing
         }
     }
 
+    /// Compactions run at nice 19 so that, on a busy machine, they take the CPU the request
+    /// and Raft threads leave idle rather than stall them.
+    @Test func compactionsRunAtTheLowestCPUPriority() throws {
+        try withTemporaryDirectory { directory in
+            let database = try Database(path: directory + "/db")
+            for file in 0..<6 {
+                try database.put([UInt8](text: "key \(file)"), [UInt8](text: "value"), in: .state)
+                try database.flush()
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while database.levelZeroFileCount(in: .state) >= 4, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            let compactionThreads = try threadNiceValues().filter { $0.name.hasPrefix("rocksdb:low") }
+            #expect(!compactionThreads.isEmpty, "a compaction ran on RocksDB's low-priority pool")
+            #expect(compactionThreads.allSatisfy { $0.nice == 19 }, "\(compactionThreads)")
+        }
+    }
+
+    /// The name and nice value of each thread of this process, from `/proc/self/task`.
+    private func threadNiceValues() throws -> [(name: String, nice: Int)] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { task in
+            guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 16,
+                let nice = Int(fields[16])
+            else { return nil }
+            return (name.trimmingCharacters(in: .whitespacesAndNewlines), nice)
+        }
+    }
+
     /// A database opened with compactions deferred keeps its level-0 files until they are
     /// resumed; then they are compacted as usual.
     @Test func deferredCompactionsWaitUntilResumed() throws {

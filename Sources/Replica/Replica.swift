@@ -161,6 +161,7 @@ public final class Replica: Sendable {
         core.expireDeadlines()
         core.leaderHousekeeping()
         core.announceSelfIfNeeded()
+        core.refreshStorageMemory()
         return max(nextTick + tickNanoseconds, now + tickNanoseconds / 2)
     }
 

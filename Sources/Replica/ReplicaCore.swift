@@ -40,6 +40,9 @@ public final class ReplicaCore {
     /// match reads a peer still holds from before the restart.
     var nextRequestID = UInt64.random(in: 1...(UInt64.max >> 1))
     var lastSnapshotIndex: LogIndex
+    /// Ticks since RocksDB's memory figures were last read into the status (the first tick
+    /// reads them).
+    var ticksSinceStorageMemory = 9
     /// Builds snapshots for followers off this thread (see `SnapshotBuilder`).
     let snapshots: SnapshotBuilder
     var ticksSinceAnnounce = ReplicaCore.announceIntervalTicks
@@ -240,6 +243,16 @@ public final class ReplicaCore {
     }
 
     // MARK: - Expiry
+
+    /// Reads RocksDB's memory figures into the status every ten ticks: they take RocksDB's
+    /// locks, too dear for every batch of work, and only this thread may touch the store (the
+    /// database closes when this thread lets it go, before the process exits).
+    func refreshStorageMemory() {
+        ticksSinceStorageMemory += 1
+        guard ticksSinceStorageMemory >= 10 else { return }
+        ticksSinceStorageMemory = 0
+        status.storageMemory = store.database.memoryUsage()
+    }
 
     func expireDeadlines() {
         let current = now

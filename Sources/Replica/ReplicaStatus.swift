@@ -1,4 +1,5 @@
 import RaftCore
+import Storage
 
 /// A consistent picture of one replica, refreshed by the Raft thread after every batch of work
 /// and readable from any thread without waiting for it.
@@ -27,6 +28,8 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var snapshotsInstalledTotal: UInt64 = 0
     public var readiesTotal: UInt64 = 0
     public var fsyncSeconds = Histogram.latency()
+    /// RocksDB's memory, read about once a second (`ReplicaCore.refreshStorageMemory`).
+    public var storageMemory = StorageMemoryUsage()
 
     public init(nodeID: NodeID) {
         self.nodeID = nodeID

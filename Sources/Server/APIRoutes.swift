@@ -109,7 +109,7 @@ struct APIRoutes: Sendable {
             reachable[member] = node.liveness.isReachable(member) ?? false
         }
         let text = MetricsText.render(
-            status, reachable: reachable, storage: node.database.memoryUsage(), residentBytes: MetricsText.residentBytes())
+            status, reachable: reachable, storage: status.storageMemory, residentBytes: MetricsText.residentBytes())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

@@ -14,8 +14,6 @@ import Transport
 public final class ClusterNode: Sendable {
     public let options: NodeOptions
     let replica: Replica
-    /// The node's store, for its memory figures in `/metrics`; only the replica writes to it.
-    let database: Database
     let transport: PeerTransport
     let clusterID: UInt64
     let liveness: PeerLiveness
@@ -57,7 +55,6 @@ public final class ClusterNode: Sendable {
             selfAddresses: MemberAddresses(peer: options.peerAddress.description, http: options.httpAddress.description),
             bootstrap: identity.bootstrap)
         self.replica = replica
-        database = store.database
         replicaBox.set(replica)
         try store.database.resumeCompactions()
         // How long a restart spends where: operators size restarts from these.

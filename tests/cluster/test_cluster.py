@@ -21,8 +21,13 @@ def test_three_nodes_form_a_cluster_and_replicate(cluster_factory):
     assert sorted(m["id"] for m in status["members"]) == ["1", "2", "3"]
     assert all(m["role"] == "voter" for m in status["members"])
     for node in cluster.nodes.values():
+        # The write sits in every node's memtables, which are part of the node's resident size;
+        # a node reads RocksDB's figures about once a second.
+        deadline = time.time() + 5
         metrics = gauges(node)
-        # The write sits in every node's memtables, which are part of the node's resident size.
+        while metrics["switchboard_rocksdb_memtable_bytes"] == 0 and time.time() < deadline:
+            time.sleep(0.1)
+            metrics = gauges(node)
         assert metrics["switchboard_rocksdb_memtable_bytes"] > 0
         assert metrics["process_resident_memory_bytes"] > metrics["switchboard_rocksdb_memtable_bytes"]
         assert "switchboard_rocksdb_block_cache_bytes" in metrics and "switchboard_rocksdb_table_readers_bytes" in metrics

@@ -242,8 +242,6 @@ public final class ReplicaCore {
         propose([(Envelope.encode(.announce(config.nodeID, selfAddresses)), Completion { _ in })])
     }
 
-    // MARK: - Expiry
-
     /// Reads RocksDB's memory figures into the status every ten ticks: they take RocksDB's
     /// locks, too dear for every batch of work, and only this thread may touch the store (the
     /// database closes when this thread lets it go, before the process exits).
@@ -253,6 +251,8 @@ public final class ReplicaCore {
         ticksSinceStorageMemory = 0
         status.storageMemory = store.database.memoryUsage()
     }
+
+    // MARK: - Expiry
 
     func expireDeadlines() {
         let current = now

@@ -108,8 +108,7 @@ struct APIRoutes: Sendable {
         for member in status.confState.members where member != status.nodeID {
             reachable[member] = node.liveness.isReachable(member) ?? false
         }
-        let text = MetricsText.render(
-            status, reachable: reachable, storage: status.storageMemory, residentBytes: MetricsText.residentBytes())
+        let text = MetricsText.render(status, reachable: reachable, residentBytes: MetricsText.residentBytes())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

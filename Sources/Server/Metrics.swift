@@ -1,13 +1,10 @@
 import Foundation
 import RaftCore
 import Replica
-import Storage
 
 /// Renders a replica's status in the Prometheus text exposition format.
 enum MetricsText {
-    static func render(
-        _ status: ReplicaStatus, reachable: [NodeID: Bool], storage: StorageMemoryUsage, residentBytes: Int?
-    ) -> String {
+    static func render(_ status: ReplicaStatus, reachable: [NodeID: Bool], residentBytes: Int?) -> String {
         var lines: [String] = []
         func gauge(_ name: String, _ help: String, _ value: CustomStringConvertible) {
             lines.append("# HELP \(name) \(help)")
@@ -40,10 +37,10 @@ enum MetricsText {
         counter("switchboard_snapshots_taken_total", "State machine snapshots taken.", status.snapshotsTakenTotal)
         counter("switchboard_snapshots_installed_total", "Snapshots received and installed.", status.snapshotsInstalledTotal)
         histogram("switchboard_fsync_seconds", "Latency of synced log writes.", status.fsyncSeconds, into: &lines)
-        gauge("switchboard_rocksdb_memtable_bytes", "Memtables not yet flushed, all column families.", storage.memtableBytes)
-        gauge("switchboard_rocksdb_block_cache_bytes", "Blocks held in RocksDB's block cache.", storage.blockCacheBytes)
+        gauge("switchboard_rocksdb_memtable_bytes", "Memtables not yet flushed, all column families.", status.storageMemory.memtableBytes)
+        gauge("switchboard_rocksdb_block_cache_bytes", "Blocks held in RocksDB's block cache.", status.storageMemory.blockCacheBytes)
         gauge(
-            "switchboard_rocksdb_table_readers_bytes", "Index and filter blocks of open table files.", storage.tableReaderBytes)
+            "switchboard_rocksdb_table_readers_bytes", "Index and filter blocks of open table files.", status.storageMemory.tableReaderBytes)
         if let residentBytes {
             gauge("process_resident_memory_bytes", "Resident memory size in bytes.", residentBytes)
         }

@@ -81,6 +81,15 @@ class Node:
     def get(self, path, **kwargs):
         return requests.get(self.url + path, headers=self.cluster.headers, timeout=5, **kwargs)
 
+    def metrics(self):
+        """The unlabelled samples of the node's /metrics, by name."""
+        samples = {}
+        for line in requests.get(self.url + "/metrics", timeout=5).text.splitlines():
+            name, _, value = line.partition(" ")
+            if line and not line.startswith("#") and "{" not in name:
+                samples[name] = float(value)
+        return samples
+
     def status(self):
         try:
             reply = self.get("/v1/cluster")

@@ -24,23 +24,14 @@ def test_three_nodes_form_a_cluster_and_replicate(cluster_factory):
         # The write sits in every node's memtables, which are part of the node's resident size;
         # a node reads RocksDB's figures about once a second.
         deadline = time.time() + 5
-        metrics = gauges(node)
+        metrics = node.metrics()
         while metrics["switchboard_rocksdb_memtable_bytes"] == 0 and time.time() < deadline:
             time.sleep(0.1)
-            metrics = gauges(node)
+            metrics = node.metrics()
         assert metrics["switchboard_rocksdb_memtable_bytes"] > 0
         assert metrics["process_resident_memory_bytes"] > metrics["switchboard_rocksdb_memtable_bytes"]
         assert "switchboard_rocksdb_block_cache_bytes" in metrics and "switchboard_rocksdb_table_readers_bytes" in metrics
 
-
-def gauges(node):
-    """The unlabelled samples of a node's /metrics, by name."""
-    samples = {}
-    for line in requests.get(node.url + "/metrics", timeout=5).text.splitlines():
-        name, _, value = line.partition(" ")
-        if line and not line.startswith("#") and "{" not in name:
-            samples[name] = float(value)
-    return samples
 
 
 def test_leader_kill_loses_no_acknowledged_write(cluster_factory):

@@ -23,10 +23,9 @@ def test_leader_kill_behind_the_load_balancer_loses_and_duplicates_nothing(clust
 
 
 def counter(node, name):
-    for line in requests.get(node.url + "/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"no {name} on node {node.id}")
+    samples = node.metrics()
+    assert name in samples, f"no {name} on node {node.id}"
+    return samples[name]
 
 
 def test_writes_go_to_the_leader_and_reads_to_any_node(cluster_factory):

@@ -96,10 +96,14 @@ public final class Replica: Sendable {
         }
         stopState.withLock { $0 = .running }
         let handOver = CoreHandOver(box.value)
+        let name = "raft-\(nodeID)"
         let thread = Thread { [self] in
+            // Named from inside as well: only the running thread's own name reaches the
+            // kernel, where profilers and `top -H` read it.
+            Thread.current.name = name
             self.run(handOver)
         }
-        thread.name = "raft-\(nodeID)"
+        thread.name = name
         thread.start()
     }
 

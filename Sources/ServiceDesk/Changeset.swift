@@ -43,20 +43,40 @@ struct Changeset {
 }
 
 /// Collects record writes for one command; a later write of the same key replaces an earlier one.
+///
+/// A list, sorted once at the end: a command writes a handful of records, and a dictionary
+/// keyed by byte arrays hashed every key byte by byte (several hashes per key and command, a
+/// few percent of a replica's apply).
 struct RecordWriter {
-    private var pending: [[UInt8]: [UInt8]?] = [:]
+    private var pending: [RecordChange] = []
 
     mutating func put(_ key: [UInt8], _ value: [UInt8]) {
-        pending[key] = .some(value)
+        pending.append(RecordChange(key: key, value: value))
     }
 
     mutating func delete(_ key: [UInt8]) {
-        pending[key] = .some(nil)
+        pending.append(RecordChange(key: key, value: nil))
     }
 
-    /// The writes sorted by key, so every replica reports them in the same order.
+    /// The writes sorted by key, the last write of each key only, so every replica reports
+    /// them in the same order.
     var changes: [RecordChange] {
-        pending.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { RecordChange(key: $0, value: pending[$0]!) }
+        guard pending.count > 1 else { return pending }
+        // Positions break ties, so of equal keys the last written sorts last.
+        let order = pending.indices.sorted { left, right in
+            let (leftKey, rightKey) = (pending[left].key, pending[right].key)
+            return leftKey == rightKey ? left < right : leftKey.lexicographicallyPrecedes(rightKey)
+        }
+        var sorted: [RecordChange] = []
+        sorted.reserveCapacity(order.count)
+        for position in order {
+            if let last = sorted.last, last.key == pending[position].key {
+                sorted[sorted.count - 1] = pending[position]
+            } else {
+                sorted.append(pending[position])
+            }
+        }
+        return sorted
     }
 }
 

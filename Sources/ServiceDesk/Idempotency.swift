@@ -38,7 +38,7 @@ struct IdempotencyTable: Sendable, Hashable {
 
     /// The key of the record that stores `entry`.
     func recordKey(of entry: IdempotencyEntry) -> [UInt8] {
-        legacyKeys.contains(entry.key) ? RecordKey.legacyIdempotency(entry.key) : RecordKey.idempotency(index: entry.index)
+        !legacyKeys.isEmpty && legacyKeys.contains(entry.key) ? RecordKey.legacyIdempotency(entry.key) : RecordKey.idempotency(index: entry.index)
     }
 
     /// Two tables are equal when they remember the same entries; stale positions in `order`
@@ -64,8 +64,8 @@ struct IdempotencyTable: Sendable, Hashable {
             entries.reserveCapacity(limits.idempotencyEntriesMax + 1)
         }
         var forgotten = evict(at: entry.index, limits: limits)
-        precondition(entries[entry.key] == nil, "an idempotency key is remembered again only after it expired")
-        entries[entry.key] = entry
+        let replaced = entries.updateValue(entry, forKey: entry.key)
+        precondition(replaced == nil, "an idempotency key is remembered again only after it expired")
         order.append(OrderItem(key: entry.key, index: entry.index))
         while entries.count > limits.idempotencyEntriesMax {
             forgotten += removeOldest()
@@ -88,10 +88,11 @@ struct IdempotencyTable: Sendable, Hashable {
     /// Pops the oldest position; removes its entry unless the position is stale.
     private mutating func removeOldest() -> [[UInt8]] {
         let item = order.removeFirst()
-        guard let entry = entries[item.key], entry.index == item.index else { return [] }
-        let recordKey = recordKey(of: entry)
-        entries[item.key] = nil
-        legacyKeys.remove(item.key)
+        // One hash of the key finds the entry and removes it.
+        guard let position = entries.index(forKey: item.key), entries.values[position].index == item.index else { return [] }
+        let recordKey = recordKey(of: entries.values[position])
+        entries.remove(at: position)
+        if !legacyKeys.isEmpty { legacyKeys.remove(item.key) }
         return [recordKey]
     }
 }

@@ -179,3 +179,28 @@ import Testing
         }
     }
 }
+
+@Suite struct RecordWriterTests {
+    @Test func theLastWriteOfAKeyWinsAndChangesComeSortedByKey() {
+        var writer = RecordWriter()
+        writer.put([3, 1], [1])
+        writer.put([2], [2])
+        writer.delete([3, 1])
+        writer.put([3], [3])
+        writer.put([2], [4])
+        writer.delete([1])
+        writer.put([3, 1], [5])
+        #expect(writer.changes == [
+            RecordChange(key: [1], value: nil), RecordChange(key: [2], value: [4]),
+            RecordChange(key: [3], value: [3]), RecordChange(key: [3, 1], value: [5]),
+        ])
+    }
+
+    @Test func aDeleteAfterAPutOfTheSameKeyDeletes() {
+        var writer = RecordWriter()
+        writer.put([9], [1])
+        writer.delete([9])
+        #expect(writer.changes == [RecordChange(key: [9], value: nil)])
+        #expect(RecordWriter().changes.isEmpty)
+    }
+}

@@ -90,7 +90,10 @@ import Testing
                 var batch = WriteBatch()
                 for step in 0..<200 {
                     let family: ColumnFamily = Bool.random(using: &generator) ? .state : .index
-                    let key = [UInt8(ascii: "k"), UInt8.random(in: 0...30, using: &generator)]
+                    // One to three bytes: keys that are prefixes of others sort by length.
+                    let key = [UInt8(ascii: "k")] + (0..<Int.random(in: 0...2, using: &generator)).map { _ in
+                        UInt8.random(in: 0...5, using: &generator)
+                    }
                     if Int.random(in: 0..<3, using: &generator) == 0 {
                         batch.delete(key, in: family)
                         expected[family, default: [:]][key] = nil

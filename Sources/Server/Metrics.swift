@@ -44,6 +44,9 @@ enum MetricsText {
         if let residentBytes {
             gauge("process_resident_memory_bytes", "Resident memory size in bytes.", residentBytes)
         }
+        lines.append("# HELP switchboard_allocator_info The shared library whose malloc serves the process.")
+        lines.append("# TYPE switchboard_allocator_info gauge")
+        lines.append("switchboard_allocator_info{library=\"\(allocatorLibrary)\"} 1")
         lines.append("# HELP switchboard_peer_reachable 1 if the peer was heard from recently.")
         lines.append("# TYPE switchboard_peer_reachable gauge")
         for peer in reachable.keys.sorted() {
@@ -61,6 +64,31 @@ enum MetricsText {
         lines.append("\(name)_bucket{le=\"+Inf\"} \(histogram.count)")
         lines.append("\(name)_sum \(histogram.sum)")
         lines.append("\(name)_count \(histogram.count)")
+    }
+
+    /// The file name of the library that defines the `malloc` every allocation goes through:
+    /// a node links jemalloc ahead of libc, and this shows that it took effect.
+    static let allocatorLibrary: String = {
+        // Read to the end through a handle: `String(contentsOfFile:)` stops after the first
+        // 4 KB of a /proc file, whose size reads as zero.
+        guard let malloc = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc"),
+            let bytes = try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd()
+        else { return "unknown" }
+        let maps = String(decoding: bytes, as: UTF8.self)
+        return library(containing: UInt(bitPattern: malloc), maps: maps) ?? "unknown"
+    }()
+
+    /// The file name of the mapping in `maps` (the text of `/proc/PID/maps`) that holds `address`.
+    static func library(containing address: UInt, maps: String) -> String? {
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let bounds = fields.first?.split(separator: "-") ?? []
+            guard fields.count >= 6, bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
+                (start..<end).contains(address)
+            else { continue }
+            return fields[5].split(separator: "/").last.map(String.init)
+        }
+        return nil
     }
 
     /// The process's resident size from `/proc/self/statm` (its second field, in pages), or

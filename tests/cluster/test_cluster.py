@@ -31,6 +31,9 @@ def test_three_nodes_form_a_cluster_and_replicate(cluster_factory):
         assert metrics["switchboard_rocksdb_memtable_bytes"] > 0
         assert metrics["process_resident_memory_bytes"] > metrics["switchboard_rocksdb_memtable_bytes"]
         assert "switchboard_rocksdb_block_cache_bytes" in metrics and "switchboard_rocksdb_table_readers_bytes" in metrics
+        # Every allocation goes through jemalloc, which the node links ahead of libc.
+        text = requests.get(node.url + "/metrics", timeout=5).text
+        assert 'switchboard_allocator_info{library="libjemalloc.so.2"} 1' in text.splitlines()
 
 
 

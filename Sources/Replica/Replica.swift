@@ -98,12 +98,11 @@ public final class Replica: Sendable {
         let handOver = CoreHandOver(box.value)
         let name = "raft-\(nodeID)"
         let thread = Thread { [self] in
-            // Named from inside as well: only the running thread's own name reaches the
-            // kernel, where profilers and `top -H` read it.
+            // Named from inside: only the running thread's own name reaches the kernel, where
+            // profilers and `top -H` read it.
             Thread.current.name = name
             self.run(handOver)
         }
-        thread.name = name
         thread.start()
     }
 

@@ -69,12 +69,9 @@ enum MetricsText {
     /// The file name of the library that defines the `malloc` every allocation goes through:
     /// a node links jemalloc ahead of libc, and this shows that it took effect.
     static let allocatorLibrary: String = {
-        // Read to the end through a handle: `String(contentsOfFile:)` stops after the first
-        // 4 KB of a /proc file, whose size reads as zero.
-        guard let malloc = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc"),
-            let bytes = try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd()
-        else { return "unknown" }
-        let maps = String(decoding: bytes, as: UTF8.self)
+        guard let malloc = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc"), let maps = procFile("/proc/self/maps") else {
+            return "unknown"
+        }
         return library(containing: UInt(bitPattern: malloc), maps: maps) ?? "unknown"
     }()
 
@@ -94,9 +91,16 @@ enum MetricsText {
     /// The process's resident size from `/proc/self/statm` (its second field, in pages), or
     /// nil where there is no such file.
     static func residentBytes() -> Int? {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        guard let statm = procFile("/proc/self/statm") else { return nil }
         let fields = statm.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// The whole text of a /proc file, read to the end through a handle: `String(contentsOfFile:)`
+    /// stops after the first 4 KB of one, whose size reads as zero.
+    static func procFile(_ path: String) -> String? {
+        guard let bytes = try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

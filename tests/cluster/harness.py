@@ -82,12 +82,13 @@ class Node:
         return requests.get(self.url + path, headers=self.cluster.headers, timeout=5, **kwargs)
 
     def metrics(self):
-        """The unlabelled samples of the node's /metrics, by name."""
+        """The samples of the node's /metrics, by series: the name, with its labels if any
+        (`switchboard_peer_reachable{peer="2"}`)."""
         samples = {}
         for line in requests.get(self.url + "/metrics", timeout=5).text.splitlines():
-            name, _, value = line.partition(" ")
-            if line and not line.startswith("#") and "{" not in name:
-                samples[name] = float(value)
+            series, _, value = line.rpartition(" ")
+            if line and not line.startswith("#"):
+                samples[series] = float(value)
         return samples
 
     def status(self):

@@ -179,27 +179,34 @@ public final class Replica: Sendable {
     /// Like `propose`, with the answer as the state machine gave it when this node applied
     /// the command itself (as the leader), and as bytes when the leader was another node.
     public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
-        let leader = forwardTable.leader
-        if leader != noNode {
-            return try await forward(command, to: leader)
-        }
-        return try await request { .propose(command, $0) }
-    }
-
-    /// Sends the command to `leader` from this thread and waits for its answer, which the
-    /// transport hands over from its own thread (see `receive(_:from:)`): the Raft thread, busy
-    /// persisting and applying the log, is on neither way unless this node has yet to apply
-    /// the entry. A leader that changed meanwhile refuses it (`.notLeader`) or never answers
-    /// (`.timedOut`), as a proposal forwarded by the Raft thread would.
-    private func forward(_ command: [UInt8], to leader: NodeID) async throws(ReplicaError) -> any StateMachineAnswer {
-        let data = Envelope.encode(.application(command))
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
-            let completion = Completion { continuation.resume(returning: $0) }
-            let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
-            guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline) else { return }
-            network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
+            propose(command) { continuation.resume(returning: $0) }
         }
         return try result.get()
+    }
+
+    /// Like `proposeForAnswer`, for callers that do not wait in a task (an event loop, say):
+    /// `deliver` gets the outcome exactly once, on the Raft thread or the transport's.
+    public func propose(_ command: [UInt8], deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void) {
+        let completion = Completion(deliver: deliver)
+        let leader = forwardTable.leader
+        if leader != noNode {
+            forward(command, to: leader, completion: completion)
+        } else if !inbox.push(.propose(command, completion)) {
+            completion.deliver(.failure(inbox.refusal))
+        }
+    }
+
+    /// Sends the command to `leader` from this thread; the answer comes back on the
+    /// transport's thread (see `receive(_:from:)`): the Raft thread, busy persisting and
+    /// applying the log, is on neither way unless this node has yet to apply the entry. A
+    /// leader that changed meanwhile refuses it (`.notLeader`) or never answers (`.timedOut`),
+    /// as a proposal forwarded by the Raft thread would.
+    private func forward(_ command: [UInt8], to leader: NodeID, completion: Completion) {
+        let data = Envelope.encode(.application(command))
+        let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
+        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline) else { return }
+        network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
     }
 
     /// Runs `body` against the state machine at a linearizable point: after a ReadIndex round

@@ -22,12 +22,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headerFields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try body())))
+    }
+
+    /// `{"error":{…}}` with the code, the message and the details.
+    func body() throws -> Data {
         var fields: [String: String] = ["code": code, "message": message]
         fields.merge(details) { first, _ in first }
-        let body = try JSONEncoder.sorted.encode(["error": fields])
+        return try JSONEncoder.sorted.encode(["error": fields])
+    }
+
+    var headerFields: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return headers
     }
 
     static func badRequest(_ message: String) -> APIError {

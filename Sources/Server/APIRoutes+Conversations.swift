@@ -89,32 +89,42 @@ extension APIRoutes {
         let conversationID = try pathID(context)
         let body = try await decodeBody(PostMessageRequest.self, from: request, bytesMax: node.options.requestBodyBytesMax)
         let actor = try await author(body.author, conversationID: conversationID, identity: context.identity)
-        let action = Command.Action.postMessage(PostMessage(
-            conversationID: conversationID, messageID: Self.newID(), text: body.text,
+        return try await propose(Self.postMessageAction(body, conversationID: conversationID), actor: actor, request: request, status: .created)
+    }
+
+    static func postMessageAction(_ body: PostMessageRequest, conversationID: String) -> Command.Action {
+        .postMessage(PostMessage(
+            conversationID: conversationID, messageID: newID(), text: body.text,
             attachments: body.attachments ?? [], internal: body.internal ?? false,
             botName: body.author?.type == .bot ? (body.author?.id ?? "bot") : nil))
-        return try await propose(action, actor: actor, request: request, status: .created)
+    }
+
+    /// The message's author; a conversation this node does not know yet is looked up again
+    /// once it has applied everything committed (see `settled`) before it is refused.
+    private func author(_ author: AuthorInput?, conversationID: String, identity: Identity) async throws -> Actor {
+        if let actor = try immediateAuthor(author, conversationID: conversationID, identity: identity) { return actor }
+        try await perform { try await replica.read { _ in () } }
+        if let actor = try immediateAuthor(author, conversationID: conversationID, identity: identity) { return actor }
+        throw APIError.notFound("conversation \(conversationID) does not exist")
     }
 
     /// Staff post as themselves. The admin token may speak for anyone in a conversation (as
     /// channel integrations do): the author named in the body becomes the command's actor.
-    private func author(_ author: AuthorInput?, conversationID: String, identity: Identity) async throws -> Actor {
+    /// Nil when the conversation is not in this node's access entries (or hidden from the
+    /// caller), as far as this node has applied.
+    func immediateAuthor(_ author: AuthorInput?, conversationID: String, identity: Identity) throws -> Actor? {
         guard case .admin = identity else {
             let ownType: AuthorType = identity.customerID == nil ? .agent : .customer
             let ownID = identity.staffID ?? identity.customerID
             if let author, author.type != ownType || (author.id != nil && author.id != ownID) {
                 throw APIError(.forbidden, code: "forbidden", message: "users post only as themselves")
             }
-            try await requireVisible(conversationID, to: identity)
-            return identity.actor
+            return node.conversationAccess.isVisible(conversationID, to: identity.viewer) ? identity.actor : nil
         }
         guard let author else { throw APIError.badRequest("missing field \"author\"") }
         switch author.type {
         case .customer:
-            guard let customerID = try await customerOfConversation(conversationID) else {
-                throw APIError.notFound("conversation \(conversationID) does not exist")
-            }
-            return .customer(id: customerID)
+            return node.conversationAccess.entry(conversationID).map { .customer(id: $0.customerID) }
         case .agent:
             guard let id = author.id else { throw APIError.badRequest("an agent author needs an id") }
             return .staff(id: id, role: .agent)
@@ -293,6 +303,11 @@ extension APIRoutes {
         let answer = try await perform {
             try await replica.proposeForAnswer(NodeStateMachine.command(.desk, command.encoded()))
         }
+        return try Self.deskResult(answer)
+    }
+
+    /// The desk's result in an applied command's answer; its refusal as the matching API error.
+    static func deskResult(_ answer: any StateMachineAnswer) throws -> (DeskResult, replayed: Bool) {
         let reply = try DeskAnswer.reply(in: answer)
         switch reply.result {
         case .success(let result): return (result, reply.replayed)

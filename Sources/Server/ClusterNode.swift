@@ -99,7 +99,9 @@ public final class ClusterNode: Sendable {
         let routes = APIRoutes(node: self, authenticator: authenticator, passwordHasher: PasswordHasher(rounds: options.passwordHashRounds))
         let app = Application(
             router: routes.router(),
-            server: .http1WebSocketUpgrade { request, _, _ in events.upgrade(request) },
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(additionalChannelHandlers: [MessagePostHandler(posts: MessagePosts(routes: routes))])),
+                shouldUpgrade: { request, _, _ in events.upgrade(request) }),
             configuration: .init(address: .hostname(options.httpAddress.host, port: options.httpAddress.port)),
             logger: logger)
         defer {

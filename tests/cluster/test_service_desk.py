@@ -1,7 +1,9 @@
 """The service desk API over real nodes: conversations and messages written through any node,
 read back identically everywhere, with idempotent retries and clear errors."""
 import concurrent.futures
+import json
 import signal
+import socket
 import time
 import uuid
 
@@ -134,3 +136,91 @@ def test_a_write_acknowledged_by_one_node_is_found_by_the_next_request_to_anothe
                 follower.process.send_signal(signal.SIGCONT)
             reply = answer.result()
             assert reply.status_code in (200, 201), f"{name} (round {number}): {reply.status_code} {reply.text}"
+
+
+def raw_request(method, path, token, body=b"", headers=()):
+    lines = [f"{method} {path} HTTP/1.1", "Host: node", f"Authorization: Bearer {token}",
+             f"Content-Length: {len(body)}", "Content-Type: application/json", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def connect(node):
+    host, port = node.url.split("//")[1].split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def read_responses(sock, count):
+    """Reads `count` HTTP/1.1 responses (Content-Length framed) off one connection."""
+    buffer, responses = b"", []
+    while len(responses) < count:
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed after {len(responses)} responses"
+            buffer += chunk
+        head, buffer = buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        fields = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+        length = int(fields["content-length"])
+        while len(buffer) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "connection closed inside a body"
+            buffer += chunk
+        body, buffer = buffer[:length], buffer[length:]
+        responses.append((int(lines[0].split()[1]), fields, json.loads(body) if body else None))
+    return responses
+
+
+def test_pipelined_requests_are_answered_in_order_and_message_post_errors_are_the_routers(cluster_factory):
+    """Message posts are answered ahead of the router; what they cannot decide at once goes to
+    the router. On one connection, several requests sent in one write (HTTP/1.1 pipelining),
+    posts and other requests mixed, are answered in their order, each as the router would."""
+    cluster = cluster_factory().start()
+    node = cluster.leader()
+    conversation = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "pipe"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    token = cluster.token
+
+    def message(text, key):
+        body = json.dumps({"author": {"type": "customer"}, "text": text}).encode()
+        return raw_request("POST", path, token, body, [f"Idempotency-Key: {key}"])
+
+    batch = [
+        message("one", "k-1"),
+        raw_request("GET", path, token),
+        message("two", "k-2"),
+        raw_request("POST", path, token, b"{nope"),
+        message("one again", "k-1"),
+        raw_request("POST", path, token, b'{"author":{"type":"customer"},"text":"x"}', ["Idempotency-Key: " + "k" * 129]),
+        raw_request("POST", "/v1/conversations/nope/messages", token, b'{"author":{"type":"customer"},"text":"x"}'),
+        raw_request("POST", path, "not-a-token", b'{"author":{"type":"customer"},"text":"x"}'),
+        raw_request("POST", path, token, b'{"author":{"type":"customer"},"text":"three"}', ["Origin: https://shop.example"]),
+        message("four", "k-4"),
+    ]
+    with connect(node) as sock:
+        sock.sendall(b"".join(batch))
+        answers = read_responses(sock, len(batch))
+    statuses = [status for status, _, _ in answers]
+    assert statuses == [201, 200, 201, 400, 200, 400, 404, 401, 201, 201], answers
+    assert [m["text"] for m in answers[1][2]["items"]] == ["one"]
+    assert answers[4][2]["id"] == answers[0][2]["id"]
+    assert answers[3][2]["error"]["message"] == "the body is not valid JSON"
+    assert answers[5][2]["error"]["message"] == "Idempotency-Key must be 1 to 128 characters"
+    assert answers[7][2]["error"]["code"] == "unauthorized"
+    assert answers[8][1].get("access-control-allow-origin") == "*"
+    assert all("date" in fields and fields["content-type"] == "application/json" for _, fields, _ in answers)
+    listed = node.get(path).json()["items"]
+    assert [m["text"] for m in listed] == ["one", "two", "three", "four"]
+
+
+def test_a_message_post_asking_to_close_the_connection_is_answered_and_closed(cluster_factory):
+    cluster = cluster_factory().start()
+    node = cluster.nodes[2]
+    conversation = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "bye"}, "channel": "web"}).json()
+    body = b'{"author":{"type":"customer"},"text":"bye"}'
+    request = raw_request("POST", f"/v1/conversations/{conversation['id']}/messages", cluster.token, body,
+                          ["Connection: close"])
+    with connect(node) as sock:
+        sock.sendall(request)
+        [(status, _, answer)] = read_responses(sock, 1)
+        assert status == 201 and answer["text"] == "bye"
+        assert sock.recv(1) == b""

@@ -16,6 +16,8 @@ final class ForwardTable: Sendable {
     private struct Pending {
         var completion: Completion
         var leader: NodeID
+        /// The framed command of a proposal that may be sent again (see `redirect(to:)`).
+        var retryData: [UInt8]?
     }
 
     private struct State {
@@ -45,13 +47,14 @@ final class ForwardTable: Sendable {
 
     /// Registers a proposal about to be sent to `leader`; returns its request id, or nil
     /// after failing `completion` (the table is closed, or full).
-    func register(_ completion: Completion, leader: NodeID, deadline: UInt64) -> UInt64? {
+    /// `retryData`, the framed command, marks a proposal that may be sent again.
+    func register(_ completion: Completion, leader: NodeID, deadline: UInt64, retryData: [UInt8]? = nil) -> UInt64? {
         let outcome = state.withLock { state -> Result<UInt64, ReplicaError> in
             if let error = state.closedWith { return .failure(error) }
             guard state.pending.count < pendingMax else { return .failure(.overloaded) }
             let requestID = state.nextRequestID
             state.nextRequestID += 1
-            state.pending[requestID] = Pending(completion: completion, leader: leader)
+            state.pending[requestID] = Pending(completion: completion, leader: leader, retryData: retryData)
             state.expiries.append((deadline, requestID))
             state.forwardedTotal += 1
             return .success(requestID)
@@ -82,6 +85,34 @@ final class ForwardTable: Sendable {
     func publishLeader(role: Role, leader: NodeID, of node: NodeID) {
         let target = role == .leader || leader == node ? noNode : leader
         leaderToForwardTo.store(target, ordering: .releasing)
+    }
+
+    /// Points the proposals that may be sent again and wait on another leader at `leader`, and
+    /// returns them for the caller to send: a leader that died, or lost its leadership, before
+    /// answering would otherwise leave them waiting until their deadline. The old leader's
+    /// answer, should one still come, is ignored (see `take`). Only commands the state machine
+    /// applies once however often they are proposed (a desk command with an idempotency key)
+    /// are registered as such: the old leader may have committed its copy too.
+    func redirect(to leader: NodeID) -> [(requestID: UInt64, data: [UInt8])] {
+        state.withLock { state in
+            var redirected: [(requestID: UInt64, data: [UInt8])] = []
+            for (requestID, pending) in state.pending where pending.leader != leader {
+                guard let data = pending.retryData else { continue }
+                state.pending[requestID]?.leader = leader
+                redirected.append((requestID, data))
+            }
+            return redirected.sorted { $0.requestID < $1.requestID }
+        }
+    }
+
+    /// Takes out the proposals that may be sent again, for this node, now the leader, to
+    /// propose itself (see `redirect(to:)`).
+    func takeRetryable() -> [(data: [UInt8], completion: Completion)] {
+        state.withLock { state in
+            let retryable = state.pending.filter { $0.value.retryData != nil }.sorted { $0.key < $1.key }
+            for (requestID, _) in retryable { state.pending[requestID] = nil }
+            return retryable.map { ($0.value.retryData!, $0.value.completion) }
+        }
     }
 
     /// Takes the proposal that `answer` is for out of the table, and delivers a failure at

@@ -128,6 +128,7 @@ public final class Replica: Sendable {
 
     private func loop(_ core: ReplicaCore) {
         var nextTick = DispatchTime.now().uptimeNanoseconds + tickNanoseconds
+        var leading = false
         while true {
             let items = inbox.drain()
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
@@ -142,9 +143,32 @@ public final class Replica: Sendable {
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
             statusBox.withLock { $0 = core.publishedStatus }
-            forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
+            publishLeader(core, wasLeading: &leading)
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
+    }
+
+    /// Tells the forwarding path which leader to use, and moves the retryable proposals that
+    /// wait on a former leader to the new one: sent to it, or proposed here when this node
+    /// took over.
+    private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool) {
+        let previous = forwardTable.leader
+        forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
+        let target = forwardTable.leader
+        if target != noNode, target != previous {
+            for (requestID, data) in forwardTable.redirect(to: target) {
+                network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: target, data: data))
+            }
+        }
+        let leading = core.status.role == .leader
+        if leading, !wasLeading {
+            let retryable = forwardTable.takeRetryable()
+            if !retryable.isEmpty {
+                core.propose(retryable.map { ($0.data, $0.completion) })
+                while core.raft.hasReady { core.processReady() }
+            }
+        }
+        wasLeading = leading
     }
 
     /// Writes the memtables to disk on a clean stop. RocksDB keeps them across a close only in
@@ -178,20 +202,27 @@ public final class Replica: Sendable {
 
     /// Like `propose`, with the answer as the state machine gave it when this node applied
     /// the command itself (as the leader), and as bytes when the leader was another node.
-    public func proposeForAnswer(_ command: [UInt8]) async throws(ReplicaError) -> any StateMachineAnswer {
+    ///
+    /// `retryable` says that the state machine applies the command once however often it is
+    /// proposed (a desk command with an idempotency key): a forwarded one then goes again to
+    /// the next leader when the one it went to changes before answering.
+    public func proposeForAnswer(_ command: [UInt8], retryable: Bool = false) async throws(ReplicaError) -> any StateMachineAnswer {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
-            propose(command) { continuation.resume(returning: $0) }
+            propose(command, retryable: retryable) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
     /// Like `proposeForAnswer`, for callers that do not wait in a task (an event loop, say):
     /// `deliver` gets the outcome exactly once, on the Raft thread or the transport's.
-    public func propose(_ command: [UInt8], deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void) {
+    public func propose(
+        _ command: [UInt8], retryable: Bool = false,
+        deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
+    ) {
         let completion = Completion(deliver: deliver)
         let leader = forwardTable.leader
         if leader != noNode {
-            forward(command, to: leader, completion: completion)
+            forward(command, to: leader, retryable: retryable, completion: completion)
         } else if !inbox.push(.propose(command, completion)) {
             completion.deliver(.failure(inbox.refusal))
         }
@@ -202,10 +233,11 @@ public final class Replica: Sendable {
     /// applying the log, is on neither way unless this node has yet to apply the entry. A
     /// leader that changed meanwhile refuses it (`.notLeader`) or never answers (`.timedOut`),
     /// as a proposal forwarded by the Raft thread would.
-    private func forward(_ command: [UInt8], to leader: NodeID, completion: Completion) {
+    private func forward(_ command: [UInt8], to leader: NodeID, retryable: Bool, completion: Completion) {
         let data = Envelope.encode(.application(command))
         let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
-        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline) else { return }
+        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline, retryData: retryable ? data : nil)
+        else { return }
         network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
     }
 

@@ -301,7 +301,7 @@ extension APIRoutes {
     func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
         let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
         let answer = try await perform {
-            try await replica.proposeForAnswer(NodeStateMachine.command(.desk, command.encoded()))
+            try await replica.proposeForAnswer(NodeStateMachine.command(.desk, command.encoded()), retryable: idempotencyKey != nil)
         }
         return try Self.deskResult(answer)
     }

@@ -87,11 +87,11 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
             body.writeBuffer(&chunk)
         case .end(let trailers):
             guard trailers == nil,
-                let command = posts.command(conversationID: post.conversationID, request: post.head, body: body)
+                let proposal = posts.proposal(conversationID: post.conversationID, request: post.head, body: body)
             else { return passOn(post.head, then: part, context: context) }
             reading = nil
             answering = true
-            propose(command, context: context)
+            propose(proposal, context: context)
         case .head:
             passOn(post.head, then: part, context: context)
         }
@@ -107,10 +107,10 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
         handle(part, context: context)
     }
 
-    private func propose(_ command: [UInt8], context: ChannelHandlerContext) {
+    private func propose(_ proposal: Posts.Proposal, context: ChannelHandlerContext) {
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-        posts.propose(command) { outcome in
+        posts.propose(proposal) { outcome in
             eventLoop.execute { bound.value.handler.answer(outcome, context: bound.value.context) }
         }
     }
@@ -139,9 +139,12 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
 /// The router's decisions on a message post, taken without waiting, and the replica that
 /// commits it: what `MessagePostHandler` needs.
 protocol ImmediateMessagePosts: Sendable {
+    associatedtype Proposal
     var bodyBytesMax: Int { get }
-    func command(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> [UInt8]?
-    func propose(_ command: [UInt8], deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void)
+    /// What the router's route would propose for this post, or nil when the route must decide
+    /// (it then waits, or answers with an error).
+    func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> Proposal?
+    func propose(_ proposal: Proposal, deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void)
     /// The router's answer to a proposed post with this outcome.
     func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8])
 }
@@ -177,11 +180,17 @@ struct MessagePosts: ImmediateMessagePosts {
 
     var bodyBytesMax: Int { routes.node.options.requestBodyBytesMax }
 
-    func propose(_ command: [UInt8], deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void) {
-        routes.replica.propose(command, deliver: deliver)
+    /// The encoded command, and whether it carries an idempotency key.
+    struct Proposal {
+        var command: [UInt8]
+        var keyed: Bool
     }
 
-    func command(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> [UInt8]? {
+    func propose(_ proposal: Proposal, deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void) {
+        routes.replica.propose(proposal.command, retryable: proposal.keyed, deliver: deliver)
+    }
+
+    func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> Proposal? {
         guard let identity = routes.authenticator.identity(authorization: request.headerFields.value(of: .authorization))
         else { return nil }
         if case .anonymous = identity { return nil }
@@ -195,7 +204,7 @@ struct MessagePosts: ImmediateMessagePosts {
         let command = Command(
             time: .now, actor: actor, idempotencyKey: key,
             action: APIRoutes.postMessageAction(post, conversationID: conversationID))
-        return NodeStateMachine.command(.desk, command.encoded())
+        return Proposal(command: NodeStateMachine.command(.desk, command.encoded()), keyed: key != nil)
     }
 
     func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {

@@ -226,6 +226,57 @@ struct ReplicaTests {
         }
     }
 
+    /// A follower forwards two writes to a leader that dies before answering. The retryable
+    /// one goes to the next leader once the follower knows it and succeeds; the other, whose
+    /// outcome the follower cannot know, times out.
+    @Test func aRetryableWriteForwardedToALeaderThatDiesGoesToTheNextLeader() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 4_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        let replica = cluster.replicas[follower]!
+        cluster.network.dropsForwards.withLock { $0 = true }
+        let retryable = Task {
+            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
+        }
+        let once = Task {
+            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "b", value: Array("2".utf8))))
+        }
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
+        cluster.network.dropsForwards.withLock { $0 = false }
+        cluster.stop(leader)
+        let answer = try await retryable.value
+        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        await #expect(throws: ReplicaError.timedOut) { try await once.value }
+        let survivor = [1, 2, 3].first { $0 != leader }!
+        #expect(try await cluster.read("a", via: survivor) == "1")
+        #expect(try await cluster.read("b", via: survivor) == nil)
+    }
+
+    /// The same when the leadership passes to the follower itself: it proposes the retryable
+    /// write as the new leader.
+    @Test func aRetryableWriteForwardedToALeaderThatHandsOverIsProposedByTheNewLeader() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 4_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        let replica = cluster.replicas[follower]!
+        cluster.network.dropsForwards.withLock { $0 = true }
+        let retryable = Task {
+            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
+        }
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 1 ? true : nil }
+        try await cluster.replicas[leader]!.transferLeader(to: follower)
+        _ = try await cluster.waitFor { replica.status.role == .leader ? true : nil }
+        let answer = try await retryable.value
+        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        #expect(try await cluster.read("a", via: leader) == "1")
+    }
+
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }

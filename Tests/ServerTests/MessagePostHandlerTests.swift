@@ -17,7 +17,7 @@ private final class ScriptedPosts: ImmediateMessagePosts {
         self.bodyBytesMax = bodyBytesMax
     }
 
-    func command(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> [UInt8]? {
+    func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> [UInt8]? {
         let text = String(buffer: body)
         return text.hasPrefix("fast") ? Array("\(conversationID):\(text)".utf8) : nil
     }

@@ -224,3 +224,24 @@ def test_a_message_post_asking_to_close_the_connection_is_answered_and_closed(cl
         [(status, _, answer)] = read_responses(sock, 1)
         assert status == 201 and answer["text"] == "bye"
         assert sock.recv(1) == b""
+
+
+def test_a_keyed_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_leader(cluster_factory):
+    """A follower forwards a message post to the leader, which stops before answering and is
+    then killed. The post carries an Idempotency-Key, so the follower sends it again to the
+    leader elected next instead of waiting out its deadline and answering 503."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    follower = next(node for node in cluster.nodes.values() if node is not leader)
+    conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "failover"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    leader.process.send_signal(signal.SIGSTOP)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "still there?"},
+                             key=str(uuid.uuid4()))
+        time.sleep(0.3)
+        leader.kill()
+        reply = answer.result()
+    assert reply.status_code == 201, reply.text
+    survivor = cluster.leader()
+    assert [m["text"] for m in survivor.get(path).json()["items"]] == ["still there?"]

@@ -226,53 +226,51 @@ struct ReplicaTests {
         }
     }
 
-    /// A follower forwards two writes to a leader that dies before answering. The retryable
-    /// one goes to the next leader once the follower knows it and succeeds; the other, whose
-    /// outcome the follower cannot know, times out.
-    @Test func aRetryableWriteForwardedToALeaderThatDiesGoesToTheNextLeader() async throws {
+    /// A started cluster whose leader loses what a follower forwards to it; each of `writes`
+    /// (key, value, retryable) goes from the follower as a task, registered when this returns.
+    private func forwardsLostByTheLeader(
+        _ writes: [(key: String, value: String, retryable: Bool)]
+    ) async throws -> (cluster: LocalCluster, leader: NodeID, follower: NodeID, writes: [Task<any StateMachineAnswer, any Error>]) {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 4_000 }
-        defer { cluster.shutdown() }
         try cluster.startAll()
         let leader = try await cluster.waitForLeader()
         let follower = [1, 2, 3].first { $0 != leader }!
         let replica = cluster.replicas[follower]!
         cluster.network.dropsForwards.withLock { $0 = true }
-        let retryable = Task {
-            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
+        let tasks = writes.map { write in
+            Task {
+                try await replica.proposeForAnswer(
+                    RegisterStore.encode(.put(key: write.key, value: Array(write.value.utf8))), retryable: write.retryable)
+            }
         }
-        let once = Task {
-            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "b", value: Array("2".utf8))))
-        }
-        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= UInt64(writes.count) ? true : nil }
         cluster.network.dropsForwards.withLock { $0 = false }
+        return (cluster, leader, follower, tasks)
+    }
+
+    /// A follower forwards two writes to a leader that dies before answering. The retryable
+    /// one goes to the next leader once the follower knows it and succeeds; the other, whose
+    /// outcome the follower cannot know, times out.
+    @Test func aRetryableWriteForwardedToALeaderThatDiesGoesToTheNextLeader() async throws {
+        let (cluster, leader, follower, writes) = try await forwardsLostByTheLeader([("a", "1", true), ("b", "2", false)])
+        defer { cluster.shutdown() }
         cluster.stop(leader)
-        let answer = try await retryable.value
+        let answer = try await writes[0].value
         #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
-        await #expect(throws: ReplicaError.timedOut) { try await once.value }
-        let survivor = [1, 2, 3].first { $0 != leader }!
-        #expect(try await cluster.read("a", via: survivor) == "1")
-        #expect(try await cluster.read("b", via: survivor) == nil)
+        await #expect(throws: ReplicaError.timedOut) { try await writes[1].value }
+        #expect(try await cluster.read("a", via: follower) == "1")
+        #expect(try await cluster.read("b", via: follower) == nil)
     }
 
     /// The same when the leadership passes to the follower itself: it proposes the retryable
     /// write as the new leader.
     @Test func aRetryableWriteForwardedToALeaderThatHandsOverIsProposedByTheNewLeader() async throws {
-        let cluster = try LocalCluster(nodes: [1, 2, 3])
-        cluster.configure = { $0.proposalTimeoutMilliseconds = 4_000 }
+        let (cluster, leader, follower, writes) = try await forwardsLostByTheLeader([("a", "1", true)])
         defer { cluster.shutdown() }
-        try cluster.startAll()
-        let leader = try await cluster.waitForLeader()
-        let follower = [1, 2, 3].first { $0 != leader }!
-        let replica = cluster.replicas[follower]!
-        cluster.network.dropsForwards.withLock { $0 = true }
-        let retryable = Task {
-            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
-        }
-        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 1 ? true : nil }
         try await cluster.replicas[leader]!.transferLeader(to: follower)
-        _ = try await cluster.waitFor { replica.status.role == .leader ? true : nil }
-        let answer = try await retryable.value
+        _ = try await cluster.waitFor { cluster.replicas[follower]!.status.role == .leader ? true : nil }
+        let answer = try await writes[0].value
         #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
         #expect(try await cluster.read("a", via: leader) == "1")
     }

@@ -235,6 +235,9 @@ def test_a_keyed_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_l
     follower = next(node for node in cluster.nodes.values() if node is not leader)
     conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "failover"}, "channel": "web"}).json()
     path = f"/v1/conversations/{conversation['id']}/messages"
+    # A follower that knows no leader refuses the post at once (503 no_leader): the post must
+    # find it following this one.
+    cluster.wait_until(lambda: (follower.status() or {}).get("leader") == str(leader.id), "the follower to follow the leader")
     leader.process.send_signal(signal.SIGSTOP)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         answer = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "still there?"},

@@ -45,10 +45,11 @@ final class ForwardTable: Sendable {
         state = Mutex(State(nextRequestID: UInt64.random(in: 1...(UInt64.max >> 1))))
     }
 
-    /// Registers a proposal about to be sent to `leader`; returns its request id, or nil
-    /// after failing `completion` (the table is closed, or full).
-    /// `retryData`, the framed command, marks a proposal that may be sent again.
-    func register(_ completion: Completion, leader: NodeID, deadline: UInt64, retryData: [UInt8]? = nil) -> UInt64? {
+    /// Registers a proposal about to be sent to `leader` (`noNode`: to the next leader known,
+    /// for a retryable one); returns its request id, or nil after failing `completion` (the
+    /// table is closed, or full). `data`, the framed command, is kept for a retryable one.
+    func register(_ completion: Completion, leader: NodeID, deadline: UInt64, data: [UInt8]) -> UInt64? {
+        let retryData = completion.retryable ? data : nil
         let outcome = state.withLock { state -> Result<UInt64, ReplicaError> in
             if let error = state.closedWith { return .failure(error) }
             guard state.pending.count < pendingMax else { return .failure(.overloaded) }

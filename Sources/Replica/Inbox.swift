@@ -23,6 +23,10 @@ struct Completion: Sendable {
     /// Set for a proposal a follower forwarded: takes the applied entry's index with the
     /// answer (instead of `deliver`), which the follower needs to know when it may answer.
     var deliverApplied: (@Sendable (LogIndex, any StateMachineAnswer) -> Void)? = nil
+    /// The state machine applies the command once however often it is proposed: while no
+    /// leader is known, or when the leader it went to changes before answering, it waits for
+    /// the next leader rather than failing (see `ForwardTable.redirect(to:)`).
+    var retryable = false
 }
 
 /// A bounded multi-producer queue that the Raft thread drains in batches. Draining everything

@@ -219,10 +219,10 @@ public final class Replica: Sendable {
         _ command: [UInt8], retryable: Bool = false,
         deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
     ) {
-        let completion = Completion(deliver: deliver)
+        let completion = Completion(deliver: deliver, retryable: retryable)
         let leader = forwardTable.leader
         if leader != noNode {
-            forward(command, to: leader, retryable: retryable, completion: completion)
+            forward(command, to: leader, completion: completion)
         } else if !inbox.push(.propose(command, completion)) {
             completion.deliver(.failure(inbox.refusal))
         }
@@ -233,11 +233,10 @@ public final class Replica: Sendable {
     /// applying the log, is on neither way unless this node has yet to apply the entry. A
     /// leader that changed meanwhile refuses it (`.notLeader`) or never answers (`.timedOut`),
     /// as a proposal forwarded by the Raft thread would.
-    private func forward(_ command: [UInt8], to leader: NodeID, retryable: Bool, completion: Completion) {
+    private func forward(_ command: [UInt8], to leader: NodeID, completion: Completion) {
         let data = Envelope.encode(.application(command))
         let deadline = DispatchTime.now().uptimeNanoseconds + proposalTimeoutNanoseconds
-        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline, retryData: retryable ? data : nil)
-        else { return }
+        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline, data: data) else { return }
         network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: leader, data: data))
     }
 

@@ -136,17 +136,21 @@ public final class ReplicaCore {
 
     /// Hands a framed command to the leader, which answers when it is applied. Most
     /// forwarded proposals do not come here: `Replica` forwards them from the caller's thread
-    /// while it knows the leader; these are the ones that met a leader change on the way.
+    /// while it knows the leader; these are the ones that met a leader change on the way, or
+    /// found no leader. A retryable one then waits in the forward table for the next leader
+    /// (`Replica.publishLeader`) until its deadline; any other fails at once.
     private func forward(_ data: [UInt8], _ completion: Completion) {
-        guard raft.leader != noNode else {
+        let leader = raft.leader
+        guard leader != noNode || completion.retryable else {
             status.proposalsTotal += 1
             status.proposalsFailedTotal += 1
             completion.deliver(.failure(.notLeader(leaderHint: noNode)))
             return
         }
-        let leader = raft.leader
-        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline()) else { return }
-        network.forward(ForwardedProposal(requestID: requestID, origin: config.nodeID, leader: leader, data: data))
+        guard let requestID = forwardTable.register(completion, leader: leader, deadline: deadline(), data: data) else { return }
+        if leader != noNode {
+            network.forward(ForwardedProposal(requestID: requestID, origin: config.nodeID, leader: leader, data: data))
+        }
     }
 
     private func acceptForwarded(_ proposal: ForwardedProposal, into proposals: inout [([UInt8], Completion)]) {

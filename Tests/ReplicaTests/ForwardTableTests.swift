@@ -21,8 +21,8 @@ import Testing
     @Test func answersReachTheirProposalOnlyFromTheLeaderItWentTo() throws {
         let table = ForwardTable(pendingMax: 10)
         let outcomes = Outcomes()
-        let first = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 1_000))
-        let second = try #require(table.register(outcomes.completion(2), leader: 2, deadline: 1_000))
+        let first = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 1_000, data: []))
+        let second = try #require(table.register(outcomes.completion(2), leader: 2, deadline: 1_000, data: []))
         #expect(first != second)
         let applied = ForwardedAnswer(requestID: first, origin: 1, outcome: .applied(index: 9, answer: [7]))
         #expect(table.take(applied, from: 3) == nil, "an answer from another node is ignored")
@@ -63,9 +63,9 @@ import Testing
     @Test func unansweredProposalsTimeOutInDeadlineOrder() throws {
         let table = ForwardTable(pendingMax: 10)
         let outcomes = Outcomes()
-        let answered = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 100))
-        _ = table.register(outcomes.completion(2), leader: 2, deadline: 200)
-        _ = table.register(outcomes.completion(3), leader: 2, deadline: 300)
+        let answered = try #require(table.register(outcomes.completion(1), leader: 2, deadline: 100, data: []))
+        _ = table.register(outcomes.completion(2), leader: 2, deadline: 200, data: [])
+        _ = table.register(outcomes.completion(3), leader: 2, deadline: 300, data: [])
         #expect(table.take(ForwardedAnswer(requestID: answered, origin: 1, outcome: .applied(index: 1, answer: [])), from: 2) != nil)
         table.expire(now: 200)
         #expect(outcomes[1] == nil, "an answered proposal does not expire")
@@ -78,13 +78,13 @@ import Testing
     @Test func aFullTableRefusesAndAClosedOneFailsEverything() throws {
         let table = ForwardTable(pendingMax: 2)
         let outcomes = Outcomes()
-        _ = table.register(outcomes.completion(1), leader: 2, deadline: 100)
-        _ = table.register(outcomes.completion(2), leader: 2, deadline: 100)
-        #expect(table.register(outcomes.completion(3), leader: 2, deadline: 100) == nil)
+        _ = table.register(outcomes.completion(1), leader: 2, deadline: 100, data: [])
+        _ = table.register(outcomes.completion(2), leader: 2, deadline: 100, data: [])
+        #expect(table.register(outcomes.completion(3), leader: 2, deadline: 100, data: []) == nil)
         #expect(outcomes[3] == .failure(.overloaded))
         table.close(failingWith: .stopped)
         #expect(outcomes[1] == .failure(.stopped) && outcomes[2] == .failure(.stopped))
-        #expect(table.register(outcomes.completion(4), leader: 2, deadline: 100) == nil)
+        #expect(table.register(outcomes.completion(4), leader: 2, deadline: 100, data: []) == nil)
         #expect(outcomes[4] == .failure(.stopped))
     }
 

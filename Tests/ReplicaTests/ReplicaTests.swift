@@ -275,6 +275,34 @@ struct ReplicaTests {
         #expect(try await cluster.read("a", via: leader) == "1")
     }
 
+    /// A follower that knows no leader refuses a write at once, except a retryable one, which
+    /// waits for the next leader (here, until the election that the cut-off node makes
+    /// possible again) and succeeds.
+    @Test func aRetryableWriteWaitsForALeaderWhereAnotherFailsAtOnce() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 10_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        let other = [1, 2, 3].first { $0 != leader && $0 != follower }!
+        let replica = cluster.replicas[follower]!
+        cluster.network.isolate(other)
+        cluster.stop(leader)
+        _ = try await cluster.waitFor { replica.status.leader == noNode ? true : nil }
+        await #expect(throws: ReplicaError.notLeader(leaderHint: noNode)) {
+            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "b", value: Array("2".utf8))))
+        }
+        let retryable = Task {
+            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        cluster.network.heal()
+        let answer = try await retryable.value
+        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        #expect(try await cluster.read("a", via: other) == "1")
+    }
+
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }

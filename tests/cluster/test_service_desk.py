@@ -248,3 +248,32 @@ def test_a_keyed_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_l
     assert reply.status_code == 201, reply.text
     survivor = cluster.leader()
     assert [m["text"] for m in survivor.get(path).json()["items"]] == ["still there?"]
+
+
+def test_a_keyed_write_at_a_node_that_knows_no_leader_waits_for_the_next_one(cluster_factory):
+    """A follower left without a leader (the leader and the third node stopped) takes a keyed
+    message post and holds it until a leader is elected, instead of answering 503 at once;
+    a post without a key is refused at once, as before."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    follower, other = [node for node in cluster.nodes.values() if node is not leader]
+    conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "alone"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    cluster.wait_until(lambda: (follower.status() or {}).get("leader") == str(leader.id), "the follower to follow the leader")
+    leader.process.send_signal(signal.SIGSTOP)
+    other.process.send_signal(signal.SIGSTOP)
+    try:
+        cluster.wait_until(lambda: (follower.status() or {}).get("leader") not in (None, str(leader.id)), "the follower to lose its leader")
+        unkeyed = post(cluster, follower, path, {"author": {"type": "customer"}, "text": "anyone?"})
+        assert unkeyed.status_code == 503 and unkeyed.json()["error"]["code"] == "no_leader", unkeyed.text
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            answer = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "hello?"},
+                                 key=str(uuid.uuid4()))
+            time.sleep(0.5)
+            other.process.send_signal(signal.SIGCONT)
+            reply = answer.result()
+    finally:
+        other.process.send_signal(signal.SIGCONT)
+        leader.process.send_signal(signal.SIGCONT)
+    assert reply.status_code == 201, reply.text
+    assert [m["text"] for m in follower.get(path).json()["items"]] == ["hello?"]

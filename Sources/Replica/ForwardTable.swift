@@ -110,9 +110,11 @@ final class ForwardTable: Sendable {
     /// propose itself (see `redirect(to:)`).
     func takeRetryable() -> [(data: [UInt8], completion: Completion)] {
         state.withLock { state in
-            let retryable = state.pending.filter { $0.value.retryData != nil }.sorted { $0.key < $1.key }
-            for (requestID, _) in retryable { state.pending[requestID] = nil }
-            return retryable.map { ($0.value.retryData!, $0.value.completion) }
+            let retryable = state.pending
+                .compactMap { requestID, pending in pending.retryData.map { (requestID, $0, pending.completion) } }
+                .sorted { $0.0 < $1.0 }
+            for (requestID, _, _) in retryable { state.pending[requestID] = nil }
+            return retryable.map { ($0.1, $0.2) }
         }
     }
 

@@ -16,10 +16,10 @@ import Synchronization
 /// bearer token, a body `JSONReader` reads, an Idempotency-Key of the allowed length, a
 /// conversation in this node's access entries that the caller may post to. Everything else
 /// (any error to report, a conversation this node has not applied yet, attachments, a CORS
-/// request, `Expect: 100-continue`) goes on to the router unchanged, head and body, and gets
-/// the router's answer, as does one that asks to close the connection. A request behind one the router is still answering goes to the router
-/// too, and parts read while a post is being answered wait for it, so answers keep the order
-/// of the requests.
+/// request, `Expect: 100-continue`, a request to close the connection) goes on to the router
+/// unchanged, head and body, and gets the router's answer. A request behind one the router is
+/// still answering goes to the router too, and parts read while a post is being answered wait
+/// for it, so answers keep the order of the requests.
 final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart

@@ -288,22 +288,40 @@ extension APIRoutes {
     /// Proposes a desk command stamped with this node's clock and the request's idempotency key,
     /// and answers with the applied result or the domain's error.
     func propose(_ action: Command.Action, actor: Actor, request: Request, status: HTTPResponse.Status) async throws -> Response {
-        let key = request.headers.value(of: .idempotencyKey)
+        let key = try Self.idempotencyKey(in: request.headers)
+        let (result, replayed) = try await apply(action, actor: actor, idempotencyKey: key)
+        return try resultResponse(result, status: replayed ? .ok : status)
+    }
+
+    /// The request's Idempotency-Key, nil without one; one of the wrong length is an error.
+    static func idempotencyKey(in headers: HTTPFields) throws -> String? {
+        let key = headers.value(of: .idempotencyKey)
         if let key, key.isEmpty || key.utf8.count > 128 {
             throw APIError.badRequest("Idempotency-Key must be 1 to 128 characters")
         }
-        let (result, replayed) = try await apply(action, actor: actor, idempotencyKey: key)
-        return try resultResponse(result, status: replayed ? .ok : status)
+        return key
     }
 
     /// Proposes a desk command stamped with this node's clock and waits for its result; the
     /// domain's refusal becomes the matching API error.
     func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
-        let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
-        let answer = try await perform {
-            try await replica.proposeForAnswer(NodeStateMachine.command(.desk, command.encoded()), retryable: idempotencyKey != nil)
-        }
+        let proposal = DeskProposal(action, actor: actor, idempotencyKey: idempotencyKey)
+        let answer = try await perform { try await replica.proposeForAnswer(proposal.command, retryable: proposal.retryable) }
         return try Self.deskResult(answer)
+    }
+
+    /// A desk command stamped with this node's clock, framed for the replica. A keyed one is
+    /// applied once however often it is proposed, so the replica may send it again to a new
+    /// leader (`Replica.propose(_:retryable:deliver:)`).
+    struct DeskProposal {
+        var command: [UInt8]
+        var retryable: Bool
+
+        init(_ action: Command.Action, actor: Actor, idempotencyKey: String?) {
+            let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
+            self.command = NodeStateMachine.command(.desk, command.encoded())
+            retryable = idempotencyKey != nil
+        }
     }
 
     /// The desk's result in an applied command's answer; its refusal as the matching API error.

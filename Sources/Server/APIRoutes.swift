@@ -227,8 +227,13 @@ struct APIRoutes: Sendable {
         do {
             return try await body()
         } catch let error as ReplicaError {
-            throw APIError.from(error, directory: replica.status.directory)
+            throw apiError(error)
         }
+    }
+
+    /// A replica's failure in the API's error shape.
+    func apiError(_ error: ReplicaError) -> APIError {
+        APIError.from(error, directory: replica.status.directory)
     }
 
     // MARK: - Registers

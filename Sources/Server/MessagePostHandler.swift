@@ -180,36 +180,29 @@ struct MessagePosts: ImmediateMessagePosts {
 
     var bodyBytesMax: Int { routes.node.options.requestBodyBytesMax }
 
-    /// The encoded command, and whether it carries an idempotency key.
-    struct Proposal {
-        var command: [UInt8]
-        var keyed: Bool
+    func propose(
+        _ proposal: APIRoutes.DeskProposal, deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
+    ) {
+        routes.replica.propose(proposal.command, retryable: proposal.retryable, deliver: deliver)
     }
 
-    func propose(_ proposal: Proposal, deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void) {
-        routes.replica.propose(proposal.command, retryable: proposal.keyed, deliver: deliver)
-    }
-
-    func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> Proposal? {
+    func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> APIRoutes.DeskProposal? {
         guard let identity = routes.authenticator.identity(authorization: request.headerFields.value(of: .authorization))
         else { return nil }
         if case .anonymous = identity { return nil }
-        let key = request.headerFields.value(of: .idempotencyKey)
-        if let key, key.isEmpty || key.utf8.count > 128 { return nil }
         guard
+            case .success(let key) = Result(catching: { try APIRoutes.idempotencyKey(in: request.headerFields) }),
             let fields = body.withUnsafeReadableBytes({ JSONReader.object($0) }),
             let post = APIRoutes.PostMessageRequest(fields: fields),
             let actor = try? routes.immediateAuthor(post.author, conversationID: conversationID, identity: identity)
         else { return nil }
-        let command = Command(
-            time: .now, actor: actor, idempotencyKey: key,
-            action: APIRoutes.postMessageAction(post, conversationID: conversationID))
-        return Proposal(command: NodeStateMachine.command(.desk, command.encoded()), keyed: key != nil)
+        return APIRoutes.DeskProposal(
+            APIRoutes.postMessageAction(post, conversationID: conversationID), actor: actor, idempotencyKey: key)
     }
 
     func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {
         do {
-            let answer = try outcome.mapError { APIError.from($0, directory: routes.replica.status.directory) }.get()
+            let answer = try outcome.mapError(routes.apiError).get()
             let (result, replayed) = try APIRoutes.deskResult(answer)
             return (replayed ? .ok : .created, [.contentType: "application/json"], try JSONWriter.result(result))
         } catch {

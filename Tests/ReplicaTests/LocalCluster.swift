@@ -122,8 +122,7 @@ final class LocalCluster {
     }
 
     func put(_ key: String, _ value: String, via node: NodeID) async throws -> RegisterStore.Outcome {
-        let answer = try await replicas[node]!.propose(RegisterStore.encode(.put(key: key, value: Array(value.utf8))))
-        return try RegisterStore.decodeOutcome(answer)
+        try await replicas[node]!.put(key, value)
     }
 
     func read(_ key: String, via node: NodeID) async throws -> String? {
@@ -134,3 +133,11 @@ final class LocalCluster {
 }
 
 struct ClusterTimeout: Error {}
+
+extension Replica {
+    /// Writes a register through this replica; `retryable` as `proposeForAnswer` takes it.
+    func put(_ key: String, _ value: String, retryable: Bool = false) async throws -> RegisterStore.Outcome {
+        let answer = try await proposeForAnswer(RegisterStore.encode(.put(key: key, value: Array(value.utf8))), retryable: retryable)
+        return try RegisterStore.decodeOutcome(answer.encodedAnswer())
+    }
+}

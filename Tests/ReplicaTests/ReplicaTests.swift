@@ -230,7 +230,7 @@ struct ReplicaTests {
     /// (key, value, retryable) goes from the follower as a task, registered when this returns.
     private func forwardsLostByTheLeader(
         _ writes: [(key: String, value: String, retryable: Bool)]
-    ) async throws -> (cluster: LocalCluster, leader: NodeID, follower: NodeID, writes: [Task<any StateMachineAnswer, any Error>]) {
+    ) async throws -> (cluster: LocalCluster, leader: NodeID, follower: NodeID, writes: [Task<RegisterStore.Outcome, any Error>]) {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 4_000 }
         try cluster.startAll()
@@ -239,10 +239,7 @@ struct ReplicaTests {
         let replica = cluster.replicas[follower]!
         cluster.network.dropsForwards.withLock { $0 = true }
         let tasks = writes.map { write in
-            Task {
-                try await replica.proposeForAnswer(
-                    RegisterStore.encode(.put(key: write.key, value: Array(write.value.utf8))), retryable: write.retryable)
-            }
+            Task { try await replica.put(write.key, write.value, retryable: write.retryable) }
         }
         _ = try await cluster.waitFor { replica.status.proposalsTotal >= UInt64(writes.count) ? true : nil }
         cluster.network.dropsForwards.withLock { $0 = false }
@@ -256,8 +253,7 @@ struct ReplicaTests {
         let (cluster, leader, follower, writes) = try await forwardsLostByTheLeader([("a", "1", true), ("b", "2", false)])
         defer { cluster.shutdown() }
         cluster.stop(leader)
-        let answer = try await writes[0].value
-        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        #expect(try await writes[0].value == .written(version: 1))
         await #expect(throws: ReplicaError.timedOut) { try await writes[1].value }
         #expect(try await cluster.read("a", via: follower) == "1")
         #expect(try await cluster.read("b", via: follower) == nil)
@@ -270,8 +266,7 @@ struct ReplicaTests {
         defer { cluster.shutdown() }
         try await cluster.replicas[leader]!.transferLeader(to: follower)
         _ = try await cluster.waitFor { cluster.replicas[follower]!.status.role == .leader ? true : nil }
-        let answer = try await writes[0].value
-        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        #expect(try await writes[0].value == .written(version: 1))
         #expect(try await cluster.read("a", via: leader) == "1")
     }
 
@@ -290,16 +285,11 @@ struct ReplicaTests {
         cluster.network.isolate(other)
         cluster.stop(leader)
         _ = try await cluster.waitFor { replica.status.leader == noNode ? true : nil }
-        await #expect(throws: ReplicaError.notLeader(leaderHint: noNode)) {
-            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "b", value: Array("2".utf8))))
-        }
-        let retryable = Task {
-            try await replica.proposeForAnswer(RegisterStore.encode(.put(key: "a", value: Array("1".utf8))), retryable: true)
-        }
+        await #expect(throws: ReplicaError.notLeader(leaderHint: noNode)) { try await replica.put("b", "2") }
+        let retryable = Task { try await replica.put("a", "1", retryable: true) }
         try await Task.sleep(nanoseconds: 300_000_000)
         cluster.network.heal()
-        let answer = try await retryable.value
-        #expect(try RegisterStore.decodeOutcome(answer.encodedAnswer()) == .written(version: 1))
+        #expect(try await retryable.value == .written(version: 1))
         #expect(try await cluster.read("a", via: other) == "1")
     }
 

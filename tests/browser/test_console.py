@@ -147,9 +147,9 @@ def test_console_recovers_on_another_node_when_its_node_dies(cluster, browsers):
     wait_for(driver, lambda d: "Reconnecting" in d.find_element(By.ID, "connection").text, "the reconnecting banner")
     screenshot(driver, "console-reconnecting")
     type_reply(driver, "reply during the outage")
-    # Node 2 may have led: a write forwarded to it just before it died waits out its timeout
-    # and answers 503 (outcome unknown). The customers below write once node 1 follows a live
-    # leader, as a client retrying with its idempotency key would succeed then.
+    # Node 2 may have led: a write without an idempotency key forwarded to it just before it
+    # died waits out its timeout and answers 503 (outcome unknown; a keyed one would go to the
+    # next leader). The customers below, unkeyed, write once node 1 follows a live leader.
     cluster.wait_until(lambda: (cluster.nodes[1].status() or {}).get("leader") in ("1", "3"), "a live leader that node 1 knows")
     customer_says(cluster, conversation, "customer during the outage", node=1)
     customer_says(cluster, conversation, "customer again", node=3)

@@ -16,8 +16,22 @@ final class ForwardTable: Sendable {
     private struct Pending {
         var completion: Completion
         var leader: NodeID
-        /// The framed command of a proposal that may be sent again (see `redirect(to:)`).
+        /// The framed command of a proposal that may be sent again (see `redirect(to:changed:)`).
         var retryData: [UInt8]?
+        /// The node that refused this retryable proposal as not (or no longer) the leader; it
+        /// then waits (`leader` is `noNode`) to be sent to another one (see `take`).
+        var refusedBy = noNode
+    }
+
+    /// What an answer from a leader did to the proposal it is for.
+    enum Taken {
+        /// Applied: deliver to the caller once this node has applied the entry too.
+        case applied(Completion)
+        /// Failed and delivered, or nothing waits for it any more.
+        case done
+        /// Refused by a node no longer leading; the proposal may be sent again and waits for
+        /// the Raft thread to send it to the leader it knows (`redirect(to:changed:)`).
+        case refused
     }
 
     private struct State {
@@ -29,6 +43,8 @@ final class ForwardTable: Sendable {
         var closedWith: ReplicaError?
         var forwardedTotal: UInt64 = 0
         var failedTotal: UInt64 = 0
+        /// Some retryable proposal was refused since the Raft thread last looked.
+        var refusals = false
     }
 
     private let state: Mutex<State>
@@ -93,21 +109,32 @@ final class ForwardTable: Sendable {
     /// answering would otherwise leave them waiting until their deadline. The old leader's
     /// answer, should one still come, is ignored (see `take`). Only commands the state machine
     /// applies once however often they are proposed (a desk command with an idempotency key)
-    /// are registered as such: the old leader may have committed its copy too.
-    func redirect(to leader: NodeID) -> [(requestID: UInt64, data: [UInt8])] {
+    /// are registered as such: the old leader may have committed its copy too. Unless the
+    /// leader `changed`, a proposal that `leader` itself refused stays: this node's view of
+    /// the leader is behind, and the next change sends it on.
+    func redirect(to leader: NodeID, changed: Bool) -> [(requestID: UInt64, data: [UInt8])] {
         state.withLock { state in
             var redirected: [(requestID: UInt64, data: [UInt8])] = []
             for (requestID, pending) in state.pending where pending.leader != leader {
-                guard let data = pending.retryData else { continue }
+                guard let data = pending.retryData, changed || pending.refusedBy != leader else { continue }
                 state.pending[requestID]?.leader = leader
+                state.pending[requestID]?.refusedBy = noNode
                 redirected.append((requestID, data))
             }
             return redirected.sorted { $0.requestID < $1.requestID }
         }
     }
 
+    /// Whether a retryable proposal was refused (see `take`) since the last call.
+    func takeRefusals() -> Bool {
+        state.withLock { state in
+            defer { state.refusals = false }
+            return state.refusals
+        }
+    }
+
     /// Takes out the proposals that may be sent again, for this node, now the leader, to
-    /// propose itself (see `redirect(to:)`).
+    /// propose itself (see `redirect(to:changed:)`).
     func takeRetryable() -> [(data: [UInt8], completion: Completion)] {
         state.withLock { state in
             let retryable = state.pending
@@ -119,21 +146,42 @@ final class ForwardTable: Sendable {
     }
 
     /// Takes the proposal that `answer` is for out of the table, and delivers a failure at
-    /// once. Returns the completion of an applied proposal, for the caller to deliver once
-    /// this node has applied the entry too; nil when the answer does not come from the node
-    /// the proposal went to, or nothing waits for it any more.
-    func take(_ answer: ForwardedAnswer, from peer: NodeID) -> Completion? {
-        let completion = state.withLock { state -> Completion? in
-            guard state.pending[answer.requestID]?.leader == peer else { return nil }
-            if case .failed = answer.outcome { state.failedTotal += 1 }
-            return state.pending.removeValue(forKey: answer.requestID)?.completion
+    /// once, except a refusal of a retryable proposal by a node that no longer leads, which
+    /// stays to be sent again: a node that has just become leader, or learned of a new one,
+    /// may still have sent it to the old leader. Answers from a node the proposal did not go
+    /// to are ignored.
+    func take(_ answer: ForwardedAnswer, from peer: NodeID) -> Taken {
+        let taken = state.withLock { state -> (completion: Completion, refused: Bool)? in
+            guard var pending = state.pending[answer.requestID], pending.leader == peer else { return nil }
+            if case .failed(let error) = answer.outcome {
+                if pending.retryData != nil && Self.refusesAsNotLeading(error) {
+                    pending.leader = noNode
+                    pending.refusedBy = peer
+                    state.pending[answer.requestID] = pending
+                    state.refusals = true
+                    return (pending.completion, true)
+                }
+                state.failedTotal += 1
+            }
+            state.pending[answer.requestID] = nil
+            return (pending.completion, false)
         }
-        guard let completion else { return nil }
+        guard let taken else { return .done }
+        if taken.refused { return .refused }
         if case .failed(let error) = answer.outcome {
-            completion.deliver(.failure(error))
-            return nil
+            taken.completion.deliver(.failure(error))
+            return .done
         }
-        return completion
+        return .applied(taken.completion)
+    }
+
+    /// The failures a node answers with when it does not lead, or stopped leading before the
+    /// proposal's entry committed: another leader may take the proposal.
+    private static func refusesAsNotLeading(_ error: ReplicaError) -> Bool {
+        switch error {
+        case .notLeader, .dropped, .stopped: true
+        default: false
+        }
     }
 
     /// Fails, as timed out, every proposal whose deadline is at or before `now`.

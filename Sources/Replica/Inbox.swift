@@ -25,7 +25,7 @@ struct Completion: Sendable {
     var deliverApplied: (@Sendable (LogIndex, any StateMachineAnswer) -> Void)? = nil
     /// The state machine applies the command once however often it is proposed: while no
     /// leader is known, or when the leader it went to changes before answering, it waits for
-    /// the next leader rather than failing (see `ForwardTable.redirect(to:)`).
+    /// the next leader rather than failing (see `ForwardTable.redirect(to:changed:)`).
     var retryable = false
 }
 

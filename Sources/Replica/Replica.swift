@@ -155,13 +155,14 @@ public final class Replica: Sendable {
         let previous = forwardTable.leader
         forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
         let target = forwardTable.leader
-        if target != noNode, target != previous {
-            for (requestID, data) in forwardTable.redirect(to: target) {
+        let refusals = forwardTable.takeRefusals()
+        if target != noNode, target != previous || refusals {
+            for (requestID, data) in forwardTable.redirect(to: target, changed: target != previous) {
                 network.forward(ForwardedProposal(requestID: requestID, origin: nodeID, leader: target, data: data))
             }
         }
         let leading = core.status.role == .leader
-        if leading, !wasLeading {
+        if leading, !wasLeading || refusals {
             let retryable = forwardTable.takeRetryable()
             if !retryable.isEmpty {
                 core.propose(retryable.map { ($0.data, $0.completion) })
@@ -316,9 +317,19 @@ public final class Replica: Sendable {
     /// entry: at once if it has, else from the Raft thread when it does (or at the proposal
     /// deadline, see `ReplicaCore.answerOnceApplied`).
     public func receive(_ answer: ForwardedAnswer, from peer: NodeID) {
-        guard answer.origin == nodeID, let completion = forwardTable.take(answer, from: peer),
-            case .applied(let index, let result) = answer.outcome
-        else { return }
+        guard answer.origin == nodeID else { return }
+        let completion: Completion
+        switch forwardTable.take(answer, from: peer) {
+        case .done:
+            return
+        case .refused:
+            // The Raft thread's next turn sends it to the leader it knows, or proposes it.
+            _ = inbox.push(.run { _ in })
+            return
+        case .applied(let taken):
+            completion = taken
+        }
+        guard case .applied(let index, let result) = answer.outcome else { return }
         if index <= forwardTable.applied {
             completion.deliver(.success(result))
         } else if !inbox.push(.run { core in core.answerOnceApplied(index: index, result, completion) }) {

@@ -60,8 +60,14 @@ enum DeskBenchmark {
             time: Timestamp(millisecondsSinceEpoch: time), actor: .customer(id: "customer-\(conversation)"),
             idempotencyKey: "bench-\(number)",
             action: .postMessage(PostMessage(
-                conversationID: "conversation-\(conversation)", messageID: "message-\(number)",
+                conversationID: conversationID(conversation), messageID: "message-\(number)",
                 text: "Hello, my parcel has not arrived yet. Order 12345")))
+    }
+
+    /// A conversation's id shaped as the node draws them: 36 characters, like a UUID.
+    static func conversationID(_ number: Int) -> String {
+        let digits = String(number)
+        return "00000000-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
     }
 
     /// A desk with `conversationCount` conversations, each of its own customer.
@@ -75,7 +81,7 @@ enum DeskBenchmark {
             let open = Command(
                 time: Timestamp(millisecondsSinceEpoch: time), actor: .system, idempotencyKey: "open-\(number)",
                 action: .createConversation(CreateConversation(
-                    id: "conversation-\(number)",
+                    id: conversationID(number),
                     customer: .external(channel: .web, externalID: "bench-\(number)", newCustomerID: "customer-\(number)", name: "Customer \(number)"),
                     channel: .web, subject: "Where is my order?", language: "en")))
             guard case .success = desk.apply(open, index: index).result else { throw BenchmarkError("could not open a conversation") }

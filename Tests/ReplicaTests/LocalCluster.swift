@@ -9,6 +9,8 @@ import Synchronization
 final class LocalNetwork: Sendable {
     private let replicas = Mutex<[NodeID: Replica]>([:])
     private let isolated = Mutex<Set<NodeID>>([])
+    /// Links that deliver nothing, one direction each: (from, to).
+    private let cutLinks = Mutex<Set<[NodeID]>>([])
     /// Forwarded proposals are lost while this is set (a leader that never answers).
     let dropsForwards = Mutex(false)
     /// Nodes to which log appends are lost (heartbeats and everything else still arrive): a
@@ -18,13 +20,17 @@ final class LocalNetwork: Sendable {
     func register(_ replica: Replica) { replicas.withLock { $0[replica.nodeID] = replica } }
     func unregister(_ node: NodeID) { replicas.withLock { $0[node] = nil } }
     func isolate(_ node: NodeID) { isolated.withLock { _ = $0.insert(node) } }
-    func heal() { isolated.withLock { $0 = [] } }
+    func cut(from: NodeID, to: NodeID) { cutLinks.withLock { _ = $0.insert([from, to]) } }
+    func heal() {
+        isolated.withLock { $0 = [] }
+        cutLinks.withLock { $0 = [] }
+    }
     func loseAppends(to node: NodeID) { appendsLost.withLock { _ = $0.insert(node) } }
     func deliverAppends() { appendsLost.withLock { $0 = [] } }
     func losesAppends(to node: NodeID) -> Bool { appendsLost.withLock { $0.contains(node) } }
 
     func deliver(from: NodeID, to: NodeID, _ action: (Replica) -> Void) {
-        let cut = isolated.withLock { $0.contains(from) || $0.contains(to) }
+        let cut = isolated.withLock { $0.contains(from) || $0.contains(to) } || cutLinks.withLock { $0.contains([from, to]) }
         guard !cut, let replica = replicas.withLock({ $0[to] }) else { return }
         action(replica)
     }

@@ -270,6 +270,29 @@ struct ReplicaTests {
         #expect(try await cluster.read("a", via: leader) == "1")
     }
 
+    /// A follower whose view of the leader is behind forwards two writes to the former
+    /// leader, which refuses both, naming the new one. The retryable write waits and goes to
+    /// the new leader once the follower hears from it; the other fails with the refusal.
+    @Test func aRetryableWriteRefusedByAFormerLeaderGoesToTheNewOne() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let follower = [1, 2, 3].first { $0 != leader }!
+        let next = [1, 2, 3].first { $0 != leader && $0 != follower }!
+        let replica = cluster.replicas[follower]!
+        cluster.network.cut(from: next, to: follower)
+        try await cluster.replicas[leader]!.transferLeader(to: next)
+        _ = try await cluster.waitFor { cluster.replicas[leader]!.status.leader == next ? true : nil }
+        try #require(replica.status.leader == leader, "the follower has not heard of the new leader yet")
+        await #expect(throws: ReplicaError.notLeader(leaderHint: next)) { try await replica.put("b", "2") }
+        let retryable = Task { try await replica.put("a", "1", retryable: true) }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        cluster.network.heal()
+        #expect(try await retryable.value == .written(version: 1))
+        #expect(try await cluster.read("a", via: leader) == "1")
+    }
+
     /// A follower that knows no leader refuses a write at once, except a retryable one, which
     /// waits for the next leader (here, until the election that the cut-off node makes
     /// possible again) and succeeds.

@@ -28,6 +28,7 @@ extension APIRoutes {
     // MARK: - Tickets
 
     /// The fields a new ticket may set, whether created directly or from a conversation.
+    /// `slaPolicy` absent: the desk's default policy, if one is marked; `null`: none.
     struct TicketFieldsInput: Decodable {
         var id: String?
         var subject: String?
@@ -40,14 +41,34 @@ extension APIRoutes {
         var tags: [String]?
         var fields: [String: String]?
         var watchers: [String]?
-        var slaPolicy: String?
+        var slaPolicy: Patch<String>?
+
+        enum CodingKeys: String, CodingKey {
+            case id, subject, description, channel, priority, type, team, assignee, tags, fields, watchers, slaPolicy
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decodeIfPresent(String.self, forKey: .id)
+            subject = try container.decodeIfPresent(String.self, forKey: .subject)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            channel = try container.decodeIfPresent(Channel.self, forKey: .channel)
+            priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
+            type = try container.decodeIfPresent(TicketType.self, forKey: .type)
+            team = try container.decodeIfPresent(String.self, forKey: .team)
+            assignee = try container.decodeIfPresent(String.self, forKey: .assignee)
+            tags = try container.decodeIfPresent([String].self, forKey: .tags)
+            fields = try container.decodeIfPresent([String: String].self, forKey: .fields)
+            watchers = try container.decodeIfPresent([String].self, forKey: .watchers)
+            slaPolicy = try container.decodePatch(String.self, forKey: .slaPolicy)
+        }
 
         func action(requester: String?, conversation: String?) -> Command.Action {
             .createTicket(CreateTicket(
                 id: id ?? APIRoutes.newID(), subject: subject, description: description ?? "", requesterID: requester,
                 conversationID: conversation, channel: channel, priority: priority ?? .normal, type: type ?? .question,
                 teamID: team, assigneeID: assignee, tags: tags ?? [], fields: fields ?? [:], watcherIDs: watchers ?? [],
-                slaPolicyID: slaPolicy))
+                slaPolicyID: slaPolicy?.value, withoutSLAPolicy: slaPolicy == .clear ? true : nil))
         }
     }
 

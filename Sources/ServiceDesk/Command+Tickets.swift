@@ -17,14 +17,17 @@ public struct CreateTicket: Sendable, Hashable, Codable {
     public var tags: [String]
     public var fields: [String: String]
     public var watcherIDs: [String]
-    /// Defaults to the desk's default policy, if one is marked.
+    /// Defaults to the desk's default policy, if one is marked, unless `withoutSLAPolicy`.
     public var slaPolicyID: String?
+    /// `true`: the ticket starts with no SLA policy even when the desk has a default one.
+    /// Optional so that commands written before it decode, and encode, as they did.
+    public var withoutSLAPolicy: Bool?
 
     public init(
         id: String, subject: String? = nil, description: String = "", requesterID: String? = nil,
         conversationID: String? = nil, channel: Channel? = nil, priority: Priority = .normal, type: TicketType = .question,
         teamID: String? = nil, assigneeID: String? = nil, tags: [String] = [], fields: [String: String] = [:],
-        watcherIDs: [String] = [], slaPolicyID: String? = nil
+        watcherIDs: [String] = [], slaPolicyID: String? = nil, withoutSLAPolicy: Bool? = nil
     ) {
         self.id = id
         self.subject = subject
@@ -40,6 +43,7 @@ public struct CreateTicket: Sendable, Hashable, Codable {
         self.fields = fields
         self.watcherIDs = watcherIDs
         self.slaPolicyID = slaPolicyID
+        self.withoutSLAPolicy = withoutSLAPolicy
     }
 }
 

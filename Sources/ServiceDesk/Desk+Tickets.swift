@@ -16,7 +16,7 @@ extension Desk {
             requesterID: origin.requesterID, priority: body.priority, type: body.type, teamID: body.teamID,
             tags: try limits.tags(body.tags), fields: try ticketFields(body.fields),
             watcherIDs: try watcherList(body.watcherIDs), conversationID: body.conversationID, channel: origin.channel,
-            slaPolicyID: try body.slaPolicyID.map { id throws(CommandError) in try requirePolicy(id) } ?? defaultSLAPolicy?.id,
+            slaPolicyID: try initialPolicy(of: body),
             createdAt: context.time, updatedAt: context.time)
         ticket.sla.awaitingReplySince = context.time
         if let assigneeID = body.assigneeID { assign(&ticket, to: assigneeID, at: context.time) }
@@ -26,6 +26,16 @@ extension Desk {
         changeset.emit(.ticketCreated, .ticket(ticket))
         changeset.note("ticket.create", target: ticket.id, details: "requester=\(ticket.requesterID)")
         return .ticket(ticket)
+    }
+
+    /// The policy a new ticket starts with: the one named, none when the command says so,
+    /// else the desk's default policy, if one is marked.
+    private func initialPolicy(of body: CreateTicket) throws(CommandError) -> String? {
+        if let id = body.slaPolicyID {
+            guard body.withoutSLAPolicy != true else { throw .invalid("a ticket cannot name an SLA policy and refuse one") }
+            return try requirePolicy(id)
+        }
+        return body.withoutSLAPolicy == true ? nil : defaultSLAPolicy?.id
     }
 
     /// Who asked, where notifications go, and the subject, for a ticket from a conversation

@@ -47,6 +47,23 @@ extension Timestamp {
 @Suite struct SLATests {
     private let friday = Instant.at("2026-03-27T16:00:00+01:00")
 
+    /// A new ticket gets the default policy unless its command refuses one; naming a policy
+    /// and refusing one at once is invalid. The refusal survives the binary coding.
+    @Test func aTicketMayStartWithoutTheDefaultPolicy() throws {
+        var harness = Harness.withSLA()
+        #expect(harness.openTicket("k1")?.slaPolicyID == "std")
+        let bare = try #require(harness.openTicket("k2") { $0.withoutSLAPolicy = true })
+        #expect(bare.slaPolicyID == nil && bare.sla.firstResponse == nil && bare.sla.resolution == nil)
+        harness.rejects(
+            Harness.supervisor,
+            .createTicket(CreateTicket(id: "k3", subject: "S", requesterID: "c1", slaPolicyID: "std", withoutSLAPolicy: true)),
+            .invalid)
+        let command = Command(
+            time: friday, actor: Harness.supervisor, idempotencyKey: "t",
+            action: .createTicket(CreateTicket(id: "k4", requesterID: "c1", withoutSLAPolicy: true)))
+        #expect(try Command.decode(command.encoded()) == command)
+    }
+
     @Test func theClocksSkipTheWeekendAndFollowSummerTime() throws {
         var harness = Harness.withSLA()
         harness.at(friday)

@@ -77,6 +77,10 @@ def test_a_ticket_from_a_conversation_through_its_solve(desk):
     assert ticket["status"] == "new" and ticket["slaPolicyID"] == "standard" and ticket["channel"] == "web"
     assert ticket["sla"]["firstResponse"]["dueAt"] == ticket["createdAt"] + 60 * MINUTE
     assert ticket["sla"]["firstResponse"]["warnAt"] == ticket["createdAt"] + 50 * MINUTE
+    # `"slaPolicy": null` opts a new ticket out of the default policy.
+    bare = ok(call(first, "POST", "/v1/tickets", tokens["alex"],
+                   {"requester": conversation["customerID"], "subject": "No clock", "slaPolicy": None}), 201)
+    assert "slaPolicyID" not in bare and "firstResponse" not in bare.get("sla", {})
     path = f"/v1/tickets/{ticket['id']}"
 
     ok(call(first, "POST", path + "/comments", cluster.token,

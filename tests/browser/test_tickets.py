@@ -191,3 +191,21 @@ def test_agent_works_a_ticket_from_a_conversation_while_another_node_watches(clu
     breached = ok(call(node, "GET", f"/v1/tickets/{tight['id']}", cluster.token))["sla"]["breached"]
     assert breached == ["firstResponse"], breached
     screenshot(alex, "console-ticket-breached")
+
+    # A second ticket from the conversation, opted out of the default policy ("None").
+    click(alex, "#mode-conversations", "the conversations tab")
+    open_in_inbox(alex, conversation, view="unassigned")
+    press(alex, "c")
+    wait_for(alex, lambda d: d.find_element(By.ID, "new-ticket-dialog").is_displayed(), "the new-ticket dialog again")
+    options = [o.text for o in Select(alex.find_element(By.ID, "new-ticket-policy")).options]
+    assert options == ["Default (Standard)", "Tight", "None"], options
+    Select(alex.find_element(By.ID, "new-ticket-policy")).select_by_visible_text("None")
+    subject = alex.find_element(By.ID, "new-ticket-subject")
+    subject.clear()
+    subject.send_keys("Kettle: no clock")
+    alex.find_element(By.ID, "new-ticket-submit").click()
+    wait_for(alex, lambda d: d.find_element(By.ID, "ticket-subject").text == "Kettle: no clock", "the second ticket")
+    wait_for(alex, lambda d: "No SLA policy applies" in d.find_element(By.ID, "ticket-sla").text, "no SLA panel")
+    tickets = ok(call(node, "GET", f"/v1/tickets?requester={customer}", cluster.token))["items"]
+    second = next(t for t in tickets if t["subject"] == "Kettle: no clock")
+    assert "slaPolicyID" not in second and second.get("conversationID") == conversation

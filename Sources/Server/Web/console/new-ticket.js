@@ -22,9 +22,12 @@ export function openNewTicketDialog({ desk, api, conversation, onCreated }) {
     ["question", "incident", "problem", "task"].map((kind) => h("option", { value: kind }, kind)));
   const policies = [...desk.slaPolicies.values()];
   const standard = policies.find((policy) => policy.isDefault);
+  // With a default policy, "None" sends `"slaPolicy": null` (no policy at all).
+  const none = standard ? h("option", { value: "" }, "None") : null;
   const policy = h("select", { id: "new-ticket-policy" },
     h("option", { value: "" }, standard ? `Default (${standard.name})` : "None (no default policy)"),
-    policies.filter((each) => each !== standard).map((each) => h("option", { value: each.id }, each.name)));
+    policies.filter((each) => each !== standard).map((each) => h("option", { value: each.id }, each.name)),
+    none);
   const team = h("select", { id: "new-ticket-team" }, h("option", { value: "" }, "—"),
     [...desk.teams.values()].map((each) => h("option", { value: each.id, selected: each.id === conversation.teamID }, each.name)));
   const assign = h("input", { id: "new-ticket-assign", type: "checkbox", checked: true });
@@ -53,7 +56,8 @@ export function openNewTicketDialog({ desk, api, conversation, onCreated }) {
     event.preventDefault();
     const body = { subject: subject.value.trim(), priority: priority.value, type: type.value };
     if (description.value.trim()) body.description = description.value.trim();
-    if (policy.value) body.slaPolicy = policy.value;
+    if (none && policy.selectedOptions[0] === none) body.slaPolicy = null;
+    else if (policy.value) body.slaPolicy = policy.value;
     if (team.value) body.team = team.value;
     if (assign.checked) body.assignee = desk.me.id;
     submit.disabled = true;

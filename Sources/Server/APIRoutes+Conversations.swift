@@ -180,18 +180,6 @@ extension APIRoutes {
         var assignee: Patch<String>?
         var queue: Patch<String>?
         var team: Patch<String>?
-
-        enum Key: String, CodingKey { case status, priority, tags, assignee, queue, team }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            status = try container.decodeIfPresent(ConversationStatus.self, forKey: .status)
-            priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
-            tags = try container.decodeIfPresent([String].self, forKey: .tags)
-            assignee = try container.decodePatch(String.self, forKey: .assignee)
-            queue = try container.decodePatch(String.self, forKey: .queue)
-            team = try container.decodePatch(String.self, forKey: .team)
-        }
     }
 
     private func updateConversation(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -54,19 +54,6 @@ extension APIRoutes {
         var externalIDs: [Channel: String]?
         var attributes: [String: String]?
         var tier: CustomerTier?
-
-        enum Key: String, CodingKey { case name, email, phone, language, externalIDs, attributes, tier }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            email = try container.decodePatch(String.self, forKey: .email)
-            phone = try container.decodePatch(String.self, forKey: .phone)
-            language = try container.decodePatch(String.self, forKey: .language)
-            externalIDs = try container.decodeIfPresent([Channel: String].self, forKey: .externalIDs)
-            attributes = try container.decodeIfPresent([String: String].self, forKey: .attributes)
-            tier = try container.decodeIfPresent(CustomerTier.self, forKey: .tier)
-        }
     }
 
     private func updateCustomer(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -177,16 +164,6 @@ extension APIRoutes {
         var text: String?
         var shortcut: String?
         var teamID: Patch<String>?
-
-        enum Key: String, CodingKey { case title, text, shortcut, teamID }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            title = try container.decodeIfPresent(String.self, forKey: .title)
-            text = try container.decodeIfPresent(String.self, forKey: .text)
-            shortcut = try container.decodeIfPresent(String.self, forKey: .shortcut)
-            teamID = try container.decodePatch(String.self, forKey: .teamID)
-        }
     }
 
     private func updateCanned(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -235,8 +212,11 @@ extension APIRoutes {
 }
 
 extension KeyedDecodingContainer {
-    /// A field that may be absent (leave as is), `null` (clear) or a value (set).
-    func decodePatch<Value: Codable & Sendable & Hashable>(_ type: Value.Type, forKey key: Key) throws -> Patch<Value>? {
+    /// A request field that may be absent (leave as is: nil), `null` (`.clear`) or a value
+    /// (`.set`). More specific than the standard library's `decodeIfPresent`, so the
+    /// synthesized `Decodable` of a request with a `Patch<…>?` property reads it this way;
+    /// the standard one would read `null` as absent.
+    func decodeIfPresent<Value>(_ type: Patch<Value>.Type, forKey key: Key) throws -> Patch<Value>? {
         guard contains(key) else { return nil }
         if try decodeNil(forKey: key) { return .clear }
         return .set(try decode(Value.self, forKey: key))

@@ -65,24 +65,6 @@ extension APIRoutes {
         var overflowQueueID: Patch<String>?
         var overflowAfterSeconds: Int?
         var stickinessWaitSeconds: Int?
-
-        enum Key: String, CodingKey {
-            case name, teamID, requiredSkills, language, strategy, offerTimeoutSeconds, overflowQueueID
-            case overflowAfterSeconds, stickinessWaitSeconds
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            teamID = try container.decodePatch(String.self, forKey: .teamID)
-            requiredSkills = try container.decodeIfPresent([String: Int].self, forKey: .requiredSkills)
-            language = try container.decodePatch(String.self, forKey: .language)
-            strategy = try container.decodeIfPresent(RoutingStrategy.self, forKey: .strategy)
-            offerTimeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .offerTimeoutSeconds)
-            overflowQueueID = try container.decodePatch(String.self, forKey: .overflowQueueID)
-            overflowAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .overflowAfterSeconds)
-            stickinessWaitSeconds = try container.decodeIfPresent(Int.self, forKey: .stickinessWaitSeconds)
-        }
     }
 
     private func updateQueue(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -158,18 +140,6 @@ extension APIRoutes {
         var conditions: ConditionsInput?
         var queueID: String?
         var raisePriorityTo: Patch<Priority>?
-
-        enum Key: String, CodingKey { case name, position, enabled, conditions, queueID, raisePriorityTo }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            position = try container.decodeIfPresent(Int.self, forKey: .position)
-            enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled)
-            conditions = try container.decodeIfPresent(ConditionsInput.self, forKey: .conditions)
-            queueID = try container.decodeIfPresent(String.self, forKey: .queueID)
-            raisePriorityTo = try container.decodePatch(Priority.self, forKey: .raisePriorityTo)
-        }
     }
 
     private func updateRule(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -43,26 +43,6 @@ extension APIRoutes {
         var watchers: [String]?
         var slaPolicy: Patch<String>?
 
-        enum CodingKeys: String, CodingKey {
-            case id, subject, description, channel, priority, type, team, assignee, tags, fields, watchers, slaPolicy
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decodeIfPresent(String.self, forKey: .id)
-            subject = try container.decodeIfPresent(String.self, forKey: .subject)
-            description = try container.decodeIfPresent(String.self, forKey: .description)
-            channel = try container.decodeIfPresent(Channel.self, forKey: .channel)
-            priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
-            type = try container.decodeIfPresent(TicketType.self, forKey: .type)
-            team = try container.decodeIfPresent(String.self, forKey: .team)
-            assignee = try container.decodeIfPresent(String.self, forKey: .assignee)
-            tags = try container.decodeIfPresent([String].self, forKey: .tags)
-            fields = try container.decodeIfPresent([String: String].self, forKey: .fields)
-            watchers = try container.decodeIfPresent([String].self, forKey: .watchers)
-            slaPolicy = try container.decodePatch(String.self, forKey: .slaPolicy)
-        }
-
         func action(requester: String?, conversation: String?) -> Command.Action {
             .createTicket(CreateTicket(
                 id: id ?? APIRoutes.newID(), subject: subject, description: description ?? "", requesterID: requester,
@@ -153,25 +133,6 @@ extension APIRoutes {
         var fields: [String: String]?
         var watchers: [String]?
         var slaPolicy: Patch<String>?
-
-        enum Key: String, CodingKey {
-            case subject, description, status, priority, type, team, assignee, tags, fields, watchers, slaPolicy
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            subject = try container.decodeIfPresent(String.self, forKey: .subject)
-            description = try container.decodeIfPresent(String.self, forKey: .description)
-            status = try container.decodeIfPresent(TicketStatus.self, forKey: .status)
-            priority = try container.decodeIfPresent(Priority.self, forKey: .priority)
-            type = try container.decodeIfPresent(TicketType.self, forKey: .type)
-            team = try container.decodePatch(String.self, forKey: .team)
-            assignee = try container.decodePatch(String.self, forKey: .assignee)
-            tags = try container.decodeIfPresent([String].self, forKey: .tags)
-            fields = try container.decodeIfPresent([String: String].self, forKey: .fields)
-            watchers = try container.decodeIfPresent([String].self, forKey: .watchers)
-            slaPolicy = try container.decodePatch(String.self, forKey: .slaPolicy)
-        }
     }
 
     private func updateTicket(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -351,21 +312,6 @@ extension APIRoutes {
         var reminderMinutes: Patch<Int>?
         var escalation: EscalationInput?
         var isDefault: Bool?
-
-        enum Key: String, CodingKey {
-            case name, targets, calendarID, warningMinutes, reminderMinutes, escalation, isDefault
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            targets = try container.decodeIfPresent([Priority: SLATargets].self, forKey: .targets)
-            calendarID = try container.decodePatch(String.self, forKey: .calendarID)
-            warningMinutes = try container.decodeIfPresent(Int.self, forKey: .warningMinutes)
-            reminderMinutes = try container.decodePatch(Int.self, forKey: .reminderMinutes)
-            escalation = try container.decodeIfPresent(EscalationInput.self, forKey: .escalation)
-            isDefault = try container.decodeIfPresent(Bool.self, forKey: .isDefault)
-        }
     }
 
     private func updatePolicy(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -125,17 +125,6 @@ extension APIRoutes {
         var team: Patch<String>?
         var greeting: String?
         var active: Bool?
-
-        enum Key: String, CodingKey { case name, queue, team, greeting, active }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            name = try container.decodeIfPresent(String.self, forKey: .name)
-            queue = try container.decodePatch(String.self, forKey: .queue)
-            team = try container.decodePatch(String.self, forKey: .team)
-            greeting = try container.decodeIfPresent(String.self, forKey: .greeting)
-            active = try container.decodeIfPresent(Bool.self, forKey: .active)
-        }
     }
 
     private func updateWidget(_ request: Request, _ context: APIContext) async throws -> Response {

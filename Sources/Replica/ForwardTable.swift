@@ -50,6 +50,8 @@ final class ForwardTable: Sendable {
     private let state: Mutex<State>
     private let appliedIndex = Atomic<UInt64>(0)
     private let leaderToForwardTo = Atomic<UInt64>(noNode)
+    private let leadingHere = Atomic<Bool>(false)
+    private let removedFromCluster = Atomic<Bool>(false)
     /// At most this many forwarded proposals wait at once; more are refused as overloaded.
     let pendingMax: Int
 
@@ -98,10 +100,21 @@ final class ForwardTable: Sendable {
     /// proposal, so it is one atomic load rather than a copy of the whole status.
     var leader: NodeID { leaderToForwardTo.load(ordering: .acquiring) }
 
+    /// Whether this node was removed from the cluster (see `Replica.learnRemoval(from:)`).
+    var isRemoved: Bool { removedFromCluster.load(ordering: .acquiring) }
+
+    func markRemoved() {
+        removedFromCluster.store(true, ordering: .releasing)
+    }
+
+    /// Whether this node led at the Raft thread's last turn: its proposals are then its own.
+    var isLeading: Bool { leadingHere.load(ordering: .acquiring) }
+
     /// Called by the Raft thread after each turn of its loop.
     func publishLeader(role: Role, leader: NodeID, of node: NodeID) {
         let target = role == .leader || leader == node ? noNode : leader
         leaderToForwardTo.store(target, ordering: .releasing)
+        leadingHere.store(role == .leader, ordering: .releasing)
     }
 
     /// Points the proposals that may be sent again and wait on another leader at `leader`, and

@@ -46,6 +46,18 @@ public protocol PeerNetwork: Sendable {
     func answer(_ answer: ForwardedAnswer)
     /// The peer addresses of the current members (the replicated directory).
     func updatePeers(_ addresses: [NodeID: String])
+    /// The nodes removed from the cluster, to be told so should they dial this node.
+    func updateRemoved(_ nodes: Set<NodeID>)
+}
+
+extension PeerNetwork {
+    public func updateRemoved(_ nodes: Set<NodeID>) {}
+
+    /// Hands the directory's members and removed nodes to the network.
+    func publish(_ directory: Directory) {
+        updatePeers(directory.peerAddresses)
+        updateRemoved(directory.removed)
+    }
 }
 
 /// The binary form of forwarded proposals and answers on the peer transport's application
@@ -126,6 +138,7 @@ public enum ForwardCodec {
         case .rejected(.uncommittedBytesExceeded): return (6, 0)
         case .rejected(.proposalTooLarge): return (7, 0)
         case .rejected: return (8, 0)
+        case .removed: return (9, 0)
         }
     }
 
@@ -138,6 +151,7 @@ public enum ForwardCodec {
         case 5: return .stopped
         case 6: return .rejected(.uncommittedBytesExceeded)
         case 7: return .rejected(.proposalTooLarge)
+        case 9: return .removed
         case 8: return .rejected(.proposalDropped)
         default: throw .malformed("unknown failure code \(code)")
         }

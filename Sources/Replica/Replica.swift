@@ -40,9 +40,10 @@ public final class Replica: Sendable {
         seed: UInt64 = UInt64.random(in: 1...UInt64.max)
     ) throws {
         let directory = try Self.prepare(store: store, machine: machine, bootstrap: bootstrap)
-        network.updatePeers(directory.peerAddresses)
+        network.publish(directory)
         let forwardTable = ForwardTable(pendingMax: config.inboxItemsMax)
         forwardTable.publishApplied(store.appliedIndex)
+        if directory.removed.contains(config.nodeID) { forwardTable.markRemoved() }
         let core = ReplicaCore(
             config: config, store: store, machine: machine, network: network, forwardTable: forwardTable,
             directory: directory, selfAddresses: selfAddresses, seed: seed)
@@ -195,6 +196,10 @@ public final class Replica: Sendable {
 
     // MARK: - Requests
 
+    /// Whether this node leads (as of its Raft thread's last turn). A proposal made elsewhere
+    /// travels to the leader, and is worth making retryable (see `propose(_:retryable:deliver:)`).
+    public var isLeading: Bool { forwardTable.isLeading }
+
     /// Proposes an application command (through the leader) and returns the state machine's
     /// answer once the command is applied on this node's leader.
     public func propose(_ command: [UInt8]) async throws(ReplicaError) -> [UInt8] {
@@ -221,6 +226,7 @@ public final class Replica: Sendable {
         deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void
     ) {
         let completion = Completion(deliver: deliver, retryable: retryable)
+        guard !forwardTable.isRemoved else { return completion.deliver(.failure(.removed)) }
         let leader = forwardTable.leader
         if leader != noNode {
             forward(command, to: leader, completion: completion)
@@ -246,7 +252,14 @@ public final class Replica: Sendable {
     public func read<Value: Sendable>(
         _ body: @escaping @Sendable (any ReplicatedStateMachine) -> Value
     ) async throws(ReplicaError) -> Value {
-        try await withReadWaiter(body) { .read($0) }
+        guard !forwardTable.isRemoved else { throw .removed }
+        return try await withReadWaiter(body) { .read($0) }
+    }
+
+    /// A member told this node that it was removed from the cluster (the transport's
+    /// authenticated farewell): writes and linearizable reads fail with `.removed` from now on.
+    public func learnRemoval(from member: NodeID) {
+        forwardTable.markRemoved()
     }
 
     /// Runs `body` against the state machine as it is on this node now (possibly stale).

@@ -49,4 +49,6 @@ public enum ReplicaError: Error, Sendable, Hashable {
     case overloaded
     /// The replica is shutting down.
     case stopped
+    /// This node was removed from the cluster: it takes no writes and no linearizable reads.
+    case removed
 }

@@ -76,7 +76,8 @@ extension ReplicaCore {
             // damaged disk; stopping keeps the bad state from spreading.
             fatalStorageFailure(error)
         }
-        network.updatePeers(directory.peerAddresses)
+        network.publish(directory)
+        if directory.removed.contains(config.nodeID) { forwardTable.markRemoved() }
         lastSnapshotIndex = snapshot.metadata.index
         status.snapshotsInstalledTotal += 1
         for (index, waiter) in waiters where index <= snapshot.metadata.index {
@@ -96,7 +97,7 @@ extension ReplicaCore {
         }
         if directoryChanged {
             changes.put(directoryKey, directory.encoded(), in: .state)
-            network.updatePeers(directory.peerAddresses)
+            network.publish(directory)
         }
         do {
             try store.setApplied(last.index, confState: confState ?? raft.confState, stateChanges: changes)
@@ -144,6 +145,7 @@ extension ReplicaCore {
         case .remove:
             directory.remove(change.nodeID)
             changed = true
+            if change.nodeID == config.nodeID { forwardTable.markRemoved() }
         case .promote:
             break
         }
@@ -208,6 +210,7 @@ extension ReplicaCore {
     /// The status as the facade shows it: with the proposals forwarded from other threads.
     var publishedStatus: ReplicaStatus {
         var published = status
+        published.isRemoved = forwardTable.isRemoved
         let forwarded = forwardTable.totals
         published.proposalsTotal += forwarded.forwarded
         published.proposalsFailedTotal += forwarded.failed

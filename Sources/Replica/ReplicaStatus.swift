@@ -14,6 +14,8 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var firstIndex: LogIndex = 0
     public var confState = ConfState()
     public var directory = Directory()
+    /// This node was removed from the cluster (it applied its removal, or a member said so).
+    public var isRemoved = false
     /// The leader's replication view of each member (empty on followers).
     public var peers: [NodeID: PeerStatus] = [:]
     public var proposalsTotal: UInt64 = 0
@@ -37,7 +39,7 @@ public struct ReplicaStatus: Sendable, Hashable {
 
     /// Whether the node is a member that knows a leader and has applied what it knows committed.
     public var isReady: Bool {
-        leader != noNode && confState.contains(nodeID) && applied >= commit
+        !isRemoved && leader != noNode && confState.contains(nodeID) && applied >= commit
     }
 }
 

@@ -74,6 +74,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return apiError
         case .stopped:
             return APIError(.serviceUnavailable, code: "stopping", message: "this node is shutting down")
+        case .removed:
+            return APIError(.gone, code: "removed", message: "this node was removed from the cluster; send requests to a member")
         case .rejected(let raftError):
             return rejected(raftError)
         }

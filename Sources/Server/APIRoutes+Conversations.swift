@@ -291,24 +291,45 @@ extension APIRoutes {
     }
 
     /// Proposes a desk command stamped with this node's clock and waits for its result; the
-    /// domain's refusal becomes the matching API error.
+    /// domain's refusal becomes the matching API error. `replayed` says that the caller's key
+    /// was used before, never that a key the server made was (see `DeskProposal`).
     func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
-        let proposal = DeskProposal(action, actor: actor, idempotencyKey: idempotencyKey)
+        let proposal = DeskProposal(action, actor: actor, idempotencyKey: idempotencyKey, proposedAtLeader: replica.isLeading)
         let answer = try await perform { try await replica.proposeForAnswer(proposal.command, retryable: proposal.retryable) }
-        return try Self.deskResult(answer)
+        let (result, replayed) = try Self.deskResult(answer)
+        return (result, proposal.reportsReplay && replayed)
     }
 
     /// A desk command stamped with this node's clock, framed for the replica. A keyed one is
     /// applied once however often it is proposed, so the replica may send it again to a new
     /// leader (`Replica.propose(_:retryable:deliver:)`).
+    ///
+    /// A command proposed on a node that does not lead travels to the leader, which may die
+    /// before it answers, having committed the command or not. One without the client's key
+    /// therefore gets a key the server makes (`serverKeyPrefix` and a random UUID), which
+    /// makes it retryable too: the next leader applies it once, or answers the first result.
+    /// At the leader no key is added: its proposals never travel, and each key takes a place
+    /// in the desk's bounded table of recent keys.
     struct DeskProposal {
+        static let serverKeyPrefix = "server-"
+
         var command: [UInt8]
         var retryable: Bool
+        /// Whether a replayed answer may say so: only for the client's own key; a server key
+        /// replays only when the first application's answer was lost on the way.
+        var reportsReplay: Bool
 
-        init(_ action: Command.Action, actor: Actor, idempotencyKey: String?) {
-            let command = Command(time: .now, actor: actor, idempotencyKey: idempotencyKey, action: action)
+        init(_ action: Command.Action, actor: Actor, idempotencyKey: String?, proposedAtLeader: Bool) {
+            let key = idempotencyKey ?? (proposedAtLeader ? nil : Self.serverKeyPrefix + RandomID.make())
+            let command = Command(time: .now, actor: actor, idempotencyKey: key, action: action)
             self.command = NodeStateMachine.command(.desk, command.encoded())
-            retryable = idempotencyKey != nil
+            retryable = key != nil
+            reportsReplay = idempotencyKey != nil
+        }
+
+        /// The status of a successful answer: `created` unless the client's key replayed it.
+        func successStatus(replayed: Bool, created: HTTPResponse.Status) -> HTTPResponse.Status {
+            reportsReplay && replayed ? .ok : created
         }
     }
 

@@ -86,8 +86,9 @@ struct APIRoutes: Sendable {
         let status = replica.status
         let draining = node.events.isDraining
         let ready = status.isReady && !draining
+        let state = ready ? "ready" : status.isRemoved ? "removed" : draining ? "draining" : "not_ready"
         let body: [String: String] = [
-            "status": ready ? "ready" : (draining ? "draining" : "not_ready"), "leader": String(status.leader),
+            "status": state, "leader": String(status.leader),
             "applied": String(status.applied), "commit": String(status.commit),
         ]
         return try jsonResponse(body, status: ready ? .ok : .serviceUnavailable)
@@ -136,6 +137,8 @@ struct APIRoutes: Sendable {
         var term: Term
         var commit: LogIndex
         var applied: LogIndex
+        /// This node was removed from the cluster (then `members` is its last view).
+        var removed: Bool
         var members: [MemberView]
     }
 
@@ -155,7 +158,7 @@ struct APIRoutes: Sendable {
         return try jsonResponse(ClusterView(
             clusterId: String(node.clusterID, radix: 16), nodeId: String(status.nodeID),
             leader: status.leader == noNode ? "" : String(status.leader), term: status.term,
-            commit: status.commit, applied: status.applied, members: members))
+            commit: status.commit, applied: status.applied, removed: status.isRemoved, members: members))
     }
 
     private func reachability(of member: NodeID, status: ReplicaStatus) -> Bool? {

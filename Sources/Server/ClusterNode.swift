@@ -82,6 +82,11 @@ public final class ClusterNode: Sendable {
             guard let replica = replicaBox.replica else { return }
             TransportNetwork.deliver(payload, from: peer, to: replica)
         }
+        callbacks.onRemoved = { member in
+            guard let replica = replicaBox.replica, !replica.status.isRemoved else { return }
+            logger.warning("member \(member) says this node was removed from the cluster; it now refuses writes (stop it)")
+            replica.learnRemoval(from: member)
+        }
         return callbacks
     }
 

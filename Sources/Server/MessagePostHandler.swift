@@ -111,12 +111,12 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
         posts.propose(proposal) { outcome in
-            eventLoop.execute { bound.value.handler.answer(outcome, context: bound.value.context) }
+            eventLoop.execute { bound.value.handler.answer(outcome, of: proposal, context: bound.value.context) }
         }
     }
 
-    private func answer(_ outcome: Result<any StateMachineAnswer, ReplicaError>, context: ChannelHandlerContext) {
-        let response = posts.response(to: outcome)
+    private func answer(_ outcome: Result<any StateMachineAnswer, ReplicaError>, of proposal: Posts.Proposal, context: ChannelHandlerContext) {
+        let response = posts.response(to: outcome, of: proposal)
         var fields = response.fields
         fields[.contentLength] = String(response.body.count)
         fields[.date] = HTTPDateHeader.now
@@ -139,14 +139,14 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
 /// The router's decisions on a message post, taken without waiting, and the replica that
 /// commits it: what `MessagePostHandler` needs.
 protocol ImmediateMessagePosts: Sendable {
-    associatedtype Proposal
+    associatedtype Proposal: Sendable
     var bodyBytesMax: Int { get }
     /// What the router's route would propose for this post, or nil when the route must decide
     /// (it then waits, or answers with an error).
     func proposal(conversationID: String, request: HTTPRequest, body: ByteBuffer) -> Proposal?
     func propose(_ proposal: Proposal, deliver: @escaping @Sendable (Result<any StateMachineAnswer, ReplicaError>) -> Void)
     /// The router's answer to a proposed post with this outcome.
-    func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8])
+    func response(to outcome: Result<any StateMachineAnswer, ReplicaError>, of proposal: Proposal) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8])
 }
 
 /// The conversation id in the path of a post `MessagePostHandler` may take:
@@ -197,14 +197,18 @@ struct MessagePosts: ImmediateMessagePosts {
             let actor = try? routes.immediateAuthor(post.author, conversationID: conversationID, identity: identity)
         else { return nil }
         return APIRoutes.DeskProposal(
-            APIRoutes.postMessageAction(post, conversationID: conversationID), actor: actor, idempotencyKey: key)
+            APIRoutes.postMessageAction(post, conversationID: conversationID), actor: actor, idempotencyKey: key,
+            proposedAtLeader: routes.replica.isLeading)
     }
 
-    func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {
+    func response(
+        to outcome: Result<any StateMachineAnswer, ReplicaError>, of proposal: APIRoutes.DeskProposal
+    ) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {
         do {
             let answer = try outcome.mapError(routes.apiError).get()
             let (result, replayed) = try APIRoutes.deskResult(answer)
-            return (replayed ? .ok : .created, [.contentType: "application/json"], try JSONWriter.result(result))
+            let status = proposal.successStatus(replayed: replayed, created: .created)
+            return (status, [.contentType: "application/json"], try JSONWriter.result(result))
         } catch {
             let apiError = error as? APIError ?? APIError(.internalServerError, code: "internal", message: "\(error)")
             return (apiError.status, apiError.headerFields, Array((try? apiError.body()) ?? Data()))

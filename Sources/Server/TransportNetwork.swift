@@ -31,6 +31,10 @@ final class TransportNetwork: PeerNetwork {
         transport.setPeers(peers)
     }
 
+    func updateRemoved(_ nodes: Set<NodeID>) {
+        transport.setRemoved(nodes)
+    }
+
     /// Routes an application frame from `peer` to the replica. A proposal must come from its
     /// claimed origin, so a peer cannot make answers go to another node.
     static func deliver(_ payload: [UInt8], from peer: NodeID, to replica: Replica) {

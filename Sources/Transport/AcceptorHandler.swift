@@ -73,7 +73,7 @@ final class AcceptorHandler: ChannelInboundHandler {
             case .message: try receiveMessage(frame.payload, from: peer)
             case .snapshotChunk: try receiveChunk(frame.payload, from: peer)
             case .application: core.deliver(application: frame.payload, from: peer)
-            case .hello, .welcome, .proof: fail("unexpected \(frame.kind) frame after the handshake")
+            case .hello, .welcome, .proof, .farewell: fail("unexpected \(frame.kind) frame after the handshake")
             }
         } catch {
             fail("bad payload: \(error)")
@@ -81,7 +81,7 @@ final class AcceptorHandler: ChannelInboundHandler {
     }
 
     private func advanceHandshake(_ frame: Frame) {
-        switch handshake.receive(frame, isKnownPeer: core.isKnownPeer) {
+        switch handshake.receive(frame, standing: core.standing(of:)) {
         case .send(let reply):
             write(reply)
         case .establish(let peer, let reply):
@@ -92,7 +92,20 @@ final class AcceptorHandler: ChannelInboundHandler {
             core.inboundEstablished(self, peer: peer)
         case .fail(let error):
             fail(error.description)
+        case .sendAndFail(let reply, let error):
+            sendThenClose(reply, reason: error.description)
         }
+    }
+
+    /// Writes `frame`, then closes once it is written (closing at once could discard it).
+    private func sendThenClose(_ frame: Frame, reason: String) {
+        guard !isClosing, let context else { return }
+        core.log("inbound link from \(remoteAddress): \(reason); closing")
+        isClosing = true
+        var buffer = context.channel.allocator.buffer(capacity: frame.payload.count + FrameCodec.overheadBytes)
+        FrameCodec.encode(frame, into: &buffer)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func receiveMessage(_ payload: [UInt8], from peer: NodeID) throws {

@@ -105,6 +105,11 @@ final class DialerHandler: ChannelInboundHandler {
             flush()
         case .fail(let error):
             fail(error.description)
+            if case .removedFromCluster = error { link.removedFromCluster() }
+        case .sendAndFail(let frame, let error):
+            write(frame, promise: nil)
+            flush()
+            fail(error.description)
         }
     }
 

@@ -5,7 +5,7 @@ import NIOCore
 /// Version 2: the answer to a forwarded proposal names the index of its entry.
 public let peerProtocolVersion: UInt8 = 2
 
-/// What a frame carries. The first three only appear during the handshake.
+/// What a frame carries. The first three, and `farewell`, only appear during the handshake.
 public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable {
     /// Dialer → acceptor: who I am and who I expect you to be, with a fresh nonce.
     case hello = 1
@@ -19,6 +19,9 @@ public enum FrameKind: UInt8, Sendable, Hashable, CaseIterable {
     case snapshotChunk = 5
     /// Opaque bytes of the owner's own protocol, carried beside Raft on the same link.
     case application = 6
+    /// Acceptor → dialer, instead of `welcome`: the dialer was removed from the cluster, with
+    /// a MAC that proves a member says so. The acceptor closes the connection after it.
+    case farewell = 7
 }
 
 /// One unit of the peer protocol, before framing.

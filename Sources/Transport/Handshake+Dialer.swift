@@ -35,26 +35,28 @@ struct DialerHandshake: Sendable {
 
     mutating func receive(_ frame: Frame) -> HandshakeAction {
         guard case .awaitingWelcome = state else { return fail(.unexpectedFrame(frame.kind)) }
-        guard frame.kind == .welcome else { return fail(.unexpectedFrame(frame.kind)) }
+        guard frame.kind == .welcome || frame.kind == .farewell else { return fail(.unexpectedFrame(frame.kind)) }
         let welcome: Welcome
         do {
             welcome = try Welcome(encoded: frame.payload)
         } catch {
             return fail(.malformed(error))
         }
-        return verify(welcome)
+        return verify(welcome, farewell: frame.kind == .farewell)
     }
 
-    private mutating func verify(_ welcome: Welcome) -> HandshakeAction {
+    /// A welcome establishes the link; a farewell that verifies says this node was removed.
+    private mutating func verify(_ welcome: Welcome, farewell: Bool) -> HandshakeAction {
         guard welcome.acceptorID == expectedPeer else {
             return fail(.wrongPeer(expected: expectedPeer, received: welcome.acceptorID))
         }
         let transcript = HandshakeTranscript(
             version: peerProtocolVersion, clusterID: credentials.clusterID, dialerID: credentials.localID,
             acceptorID: expectedPeer, dialerNonce: nonce, acceptorNonce: welcome.acceptorNonce)
-        guard transcript.verifies(welcome.mac, role: .acceptor, key: credentials.key) else {
+        guard transcript.verifies(welcome.mac, role: farewell ? .farewell : .acceptor, key: credentials.key) else {
             return fail(.authenticationFailed)
         }
+        if farewell { return fail(.removedFromCluster(by: expectedPeer)) }
         state = .established(expectedPeer)
         let proof = Frame(kind: .proof, payload: transcript.mac(role: .dialer, key: credentials.key))
         return .establish(peer: expectedPeer, sending: proof)

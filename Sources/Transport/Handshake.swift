@@ -7,6 +7,10 @@ public enum HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
     case clusterMismatch(expected: UInt64, received: UInt64)
     /// The dialer is not a member this node knows, or claims to be this node itself.
     case unknownPeer(NodeID)
+    /// The acceptor's side: the dialer was removed from the cluster, and was told so.
+    case removedPeer(NodeID)
+    /// The dialer's side: the acceptor (a member) says that this node was removed.
+    case removedFromCluster(by: NodeID)
     /// The other side is not the node this side expected at that address.
     case wrongPeer(expected: NodeID, received: NodeID)
     /// A MAC did not verify: the other side does not hold the cluster secret.
@@ -22,6 +26,8 @@ public enum HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .clusterMismatch(let expected, let received):
             "wrong cluster id \(received), expected \(expected)"
         case .unknownPeer(let id): "node \(id) is not a known peer"
+        case .removedPeer(let id): "node \(id) was removed from the cluster; told it so"
+        case .removedFromCluster(let member): "member \(member) says this node was removed from the cluster"
         case .wrongPeer(let expected, let received): "wrong node \(received), expected \(expected)"
         case .authenticationFailed: "authentication failed (wrong cluster secret)"
         case .malformed(let error): "malformed handshake: \(error)"
@@ -58,6 +64,8 @@ struct HandshakeTranscript: Sendable {
     enum Role: String, Sendable {
         case acceptor
         case dialer
+        /// The acceptor's MAC in a farewell: a welcome's MAC cannot be passed off as one.
+        case farewell
     }
 
     var version: UInt8
@@ -127,7 +135,7 @@ struct Hello: Hashable, Sendable {
     }
 }
 
-/// The acceptor's answer: `u64 acceptor | nonce | mac`.
+/// The acceptor's answer: `u64 acceptor | nonce | mac`, in a welcome or a farewell frame.
 struct Welcome: Hashable, Sendable {
     var acceptorID: NodeID
     var acceptorNonce: [UInt8]
@@ -165,4 +173,14 @@ enum HandshakeAction: Hashable, Sendable {
     case establish(peer: NodeID, sending: Frame?)
     /// Close the connection and log why.
     case fail(HandshakeError)
+    /// Send this frame, then close the connection and log why.
+    case sendAndFail(Frame, HandshakeError)
+}
+
+/// What the acceptor knows of a dialer's id.
+public enum PeerStanding: Sendable, Hashable {
+    case member
+    /// Removed from the cluster: told so with a farewell.
+    case removed
+    case unknown
 }

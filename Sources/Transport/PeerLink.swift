@@ -52,6 +52,11 @@ final class PeerLink {
         core.log(text)
     }
 
+    /// The peer answered the dial with a farewell: this node was removed from the cluster.
+    func removedFromCluster() {
+        core.removedFromCluster(by: peerID)
+    }
+
     /// Queues `item` and writes it if connected; false when the queue is full.
     func send(_ item: Outbound) -> Bool {
         guard queue.append(item) else {

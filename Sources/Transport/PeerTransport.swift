@@ -63,6 +63,12 @@ public final class PeerTransport: Sendable {
         onLoop { core in core.setPeers(peers) }
     }
 
+    /// Sets the nodes removed from the cluster: one that dials is told so with a farewell
+    /// (reported there through `onRemoved`) instead of being refused without a word.
+    public func setRemoved(_ ids: Set<NodeID>) {
+        onLoop { core in core.setRemoved(ids) }
+    }
+
     /// Queues `messages` for their peers and returns at once.
     ///
     /// Every message must come from this node (`from == configuration.localID`). A message to

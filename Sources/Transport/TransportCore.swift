@@ -18,6 +18,9 @@ public struct TransportCallbacks: Sendable {
     /// Bytes an authenticated peer sent with `PeerTransport.send(application:to:)`, in order
     /// with its Raft messages. Ignored unless set.
     public var onApplication: @Sendable (_ peer: NodeID, _ payload: [UInt8]) -> Void = { _, _ in }
+    /// A member answered this node's dial with an authenticated farewell: this node was
+    /// removed from the cluster. Ignored unless set.
+    public var onRemoved: @Sendable (_ member: NodeID) -> Void = { _ in }
 
     /// Callbacks for a transport; only `onMessage` is required.
     public init(
@@ -44,6 +47,8 @@ final class TransportCore {
     let loop: any EventLoop
     private let callbacks: TransportCallbacks
     private var peers: [NodeID: PeerAddress] = [:]
+    /// Former members: a dial from one is answered with a farewell (see `PeerStanding`).
+    private var removedPeers: Set<NodeID> = []
     private var links: [NodeID: PeerLink] = [:]
     /// Every accepted connection, authenticated or not, so shutdown can close them all.
     private var accepted: [ObjectIdentifier: AcceptorHandler] = [:]
@@ -120,8 +125,19 @@ final class TransportCore {
         peers = wanted
     }
 
-    func isKnownPeer(_ id: NodeID) -> Bool {
-        peers[id] != nil
+    func setRemoved(_ ids: Set<NodeID>) {
+        removedPeers = ids
+    }
+
+    func standing(of id: NodeID) -> PeerStanding {
+        if peers[id] != nil { return .member }
+        return removedPeers.contains(id) ? .removed : .unknown
+    }
+
+    /// A member said that this node was removed (see `TransportCallbacks.onRemoved`).
+    func removedFromCluster(by member: NodeID) {
+        guard !isShutDown else { return }
+        callbacks.onRemoved(member)
     }
 
     // MARK: Sending

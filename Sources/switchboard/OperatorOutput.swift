@@ -8,7 +8,9 @@ enum OperatorOutput {
         let reply = try await endpoint.client.send("GET", endpoint.base + "/v1/cluster")
         guard reply.status == 200 else { throw failure(reply) }
         // Only the leader knows every member's match index: ask it when it is not this node.
-        if let json = reply.json(), let leader = json["leader"] as? String, leader != (json["nodeId"] as? String),
+        // A node removed from the cluster answers for itself, so that the operator sees it.
+        if let json = reply.json(), json["removed"] as? Bool != true,
+            let leader = json["leader"] as? String, leader != (json["nodeId"] as? String),
             let members = json["members"] as? [[String: Any]],
             let http = members.first(where: { $0["id"] as? String == leader })?["httpAddress"] as? String, !http.isEmpty,
             let leaderReply = try? await endpoint.client.send("GET", "http://\(http)/v1/cluster"), leaderReply.status == 200
@@ -25,6 +27,9 @@ enum OperatorOutput {
     static func printClusterSummary(_ json: [String: Any]) {
         let leader = (json["leader"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "none"
         print("cluster \(json["clusterId"] ?? "?")  leader \(leader)  term \(json["term"] ?? "?")  commit \(json["commit"] ?? "?")")
+        if json["removed"] as? Bool == true {
+            print("node \(json["nodeId"] ?? "?") was removed from the cluster: it refuses writes; stop it (members below are its last view)")
+        }
     }
 
     static func printMembers(_ json: [String: Any]) {

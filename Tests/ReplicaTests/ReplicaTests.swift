@@ -167,6 +167,31 @@ struct ReplicaTests {
         #expect(cluster.replicas[leader]!.status.directory.members[removed] == nil)
     }
 
+    /// A removed node that learns it (from a member's farewell, or by applying its removal)
+    /// refuses writes and linearizable reads at once and is not ready; the members remember it.
+    @Test func aNodeToldItWasRemovedRefusesWritesAndReads() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let removed = [1, 2, 3].first { $0 != leader }!
+        try await cluster.replicas[leader]!.removeMember(removed)
+        let remembered = try await cluster.waitFor(timeoutSeconds: 5) {
+            cluster.replicas[leader]!.status.directory.removed.isEmpty ? nil : cluster.replicas[leader]!.status.directory.removed
+        }
+        #expect(remembered == [removed])
+        let node = cluster.replicas[removed]!
+        node.learnRemoval(from: leader)
+        let write = await Self.failure { () async throws(ReplicaError) in
+            _ = try await node.proposeForAnswer(RegisterStore.encode(.put(key: "k", value: Array("v".utf8))))
+        }
+        #expect(write == .removed)
+        let read = await Self.failure { () async throws(ReplicaError) in _ = try await node.read { _ in 0 } }
+        #expect(read == .removed)
+        #expect(try await cluster.waitFor(timeoutSeconds: 5) { node.status.isRemoved ? true : nil } == true)
+        #expect(!node.status.isReady)
+    }
+
     /// A leader asked to remove itself hands leadership over first and points at the new
     /// leader, which removes it as a follower: writes go on without an election timeout.
     @Test func leaderAskedToRemoveItselfHandsOverFirst() async throws {

@@ -26,7 +26,9 @@ private final class ScriptedPosts: ImmediateMessagePosts {
         proposals.withLock { $0.append((command, deliver)) }
     }
 
-    func response(to outcome: Result<any StateMachineAnswer, ReplicaError>) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {
+    func response(
+        to outcome: Result<any StateMachineAnswer, ReplicaError>, of proposal: [UInt8]
+    ) -> (status: HTTPResponse.Status, fields: HTTPFields, body: [UInt8]) {
         switch outcome {
         case .success(let answer): (.created, [.contentType: "text/plain"], answer.encodedAnswer())
         case .failure: (.serviceUnavailable, [:], [])

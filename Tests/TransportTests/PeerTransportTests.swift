@@ -191,6 +191,22 @@ import Testing
             first.transport.send([Message(kind: .heartbeat, from: 1, to: 2)])
             #expect(await second.inbox.wait { $0.logs.contains { $0.contains("node 1 is not a known peer") } })
             #expect(second.inbox.snapshot.messages.isEmpty)
+            #expect(first.inbox.snapshot.removedBy.isEmpty)
+        }
+    }
+
+    @Test func aRemovedPeerThatDialsIsToldSo() async throws {
+        try await TestCluster.run { cluster in
+            let first = try await cluster.start(testConfiguration(1))
+            let second = try await cluster.start(testConfiguration(2))
+            first.transport.setPeers([2: second.address])
+            second.transport.setPeers([:])
+            second.transport.setRemoved([1])
+            first.transport.send([Message(kind: .heartbeat, from: 1, to: 2)])
+            #expect(await first.inbox.wait { $0.removedBy.contains(2) })
+            #expect(second.inbox.logContains("node 1 was removed from the cluster; told it so"))
+            #expect(first.inbox.logContains("member 2 says this node was removed from the cluster"))
+            #expect(second.inbox.snapshot.messages.isEmpty)
         }
     }
 }

@@ -17,6 +17,8 @@ final class Inbox: Sendable {
         var snapshotStatuses: [SnapshotStatus] = []
         var logs: [String] = []
         var applications: [[UInt8]] = []
+        /// Members that said this node was removed (`onRemoved`).
+        var removedBy: [NodeID] = []
     }
 
     struct SnapshotStatus: Equatable {
@@ -37,6 +39,7 @@ final class Inbox: Sendable {
             },
             log: { line in self.contents.withLockedValue { $0.logs.append(line) } })
         callbacks.onApplication = { _, payload in self.contents.withLockedValue { $0.applications.append(payload) } }
+        callbacks.onRemoved = { member in self.contents.withLockedValue { $0.removedBy.append(member) } }
         return callbacks
     }
 

@@ -1,8 +1,10 @@
 """Multi-process cluster tests: real `switchboard` nodes over TCP on 127.0.0.11-15."""
+import signal
 import subprocess
 import threading
 import time
 
+import pytest
 import requests
 
 from harness import BINARY, Node, address
@@ -115,6 +117,45 @@ def test_remove_node_and_transfer_leadership(cluster_factory):
     status = cluster.leader().status()
     assert sorted(m["id"] for m in status["members"]) == sorted(str(n.id) for n in cluster.nodes.values() if n is not others[1])
     assert cluster.write(cluster.leader(), "after", "removal").status_code == 200
+
+
+@pytest.mark.parametrize("paused", [False, True], ids=["running", "paused-during-removal"])
+def test_a_removed_node_that_keeps_running_says_so(cluster_factory, paused):
+    """A follower removed while it runs learns it: by applying its removal, or, when it was
+    paused through the removal and so never saw it, from the members, which answer its next
+    dial with an authenticated farewell. It then refuses writes and linearizable reads with
+    410 `removed` at once (not a 503 after a timeout) and is not ready, so a load balancer
+    drops it; stale reads still answer."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    removed = next(n for n in cluster.nodes.values() if n is not leader)
+    assert cluster.write(leader, "before", "removal").status_code == 200
+    cluster.wait_until(lambda: cluster.read(removed, "before", stale=True).status_code == 200, "the follower to apply")
+    if paused:
+        removed.process.send_signal(signal.SIGSTOP)
+    try:
+        reply = requests.delete(f"{leader.url}/v1/cluster/members/{removed.id}", headers=cluster.headers, timeout=10)
+        assert reply.status_code == 200, reply.text
+    finally:
+        removed.process.send_signal(signal.SIGCONT)
+    cluster.wait_until(lambda: (removed.status() or {}).get("removed"), "the removed node to know it", timeout=15)
+    started = time.monotonic()
+    write = cluster.write(removed, "after", "removal")
+    assert write.status_code == 410 and write.json()["error"]["code"] == "removed", write.text
+    post = requests.post(removed.url + "/v1/conversations", json={"customer": {"externalId": "x"}, "channel": "web"},
+                         headers=cluster.headers, timeout=5)
+    assert post.status_code == 410 and post.json()["error"]["code"] == "removed", post.text
+    assert cluster.read(removed, "before").status_code == 410
+    assert time.monotonic() - started < 2
+    assert cluster.read(removed, "before", stale=True).json()["value"] == "removal"
+    readiness = requests.get(removed.url + "/health/ready", timeout=2)
+    assert readiness.status_code == 503 and readiness.json()["status"] == "removed"
+    shown = subprocess.run([BINARY, "cluster", "status", "--endpoint", removed.url, "--token", cluster.token],
+                           capture_output=True, text=True, timeout=30)
+    assert f"node {removed.id} was removed from the cluster" in shown.stdout, shown.stdout + shown.stderr
+    assert cluster.write(leader, "after", "removal").status_code == 200
+    if paused:
+        assert "says this node was removed from the cluster" in removed.log()
 
 
 def test_removing_the_leader_leaves_a_leader_in_place(cluster_factory):

@@ -2,6 +2,7 @@
 read back identically everywhere, with idempotent retries and clear errors."""
 import concurrent.futures
 import json
+import pytest
 import signal
 import socket
 import time
@@ -226,22 +227,24 @@ def test_a_message_post_asking_to_close_the_connection_is_answered_and_closed(cl
         assert sock.recv(1) == b""
 
 
-def test_a_keyed_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_leader(cluster_factory):
+@pytest.mark.parametrize("keyed", [True, False], ids=["client-key", "no-key"])
+def test_a_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_leader(cluster_factory, keyed):
     """A follower forwards a message post to the leader, which stops before answering and is
-    then killed. The post carries an Idempotency-Key, so the follower sends it again to the
-    leader elected next instead of waiting out its deadline and answering 503."""
+    then killed. The follower sends the post again to the leader elected next instead of
+    waiting out its deadline and answering 503: with the client's Idempotency-Key, or without
+    one with the key the follower made for it, so it is applied once either way."""
     cluster = cluster_factory().start()
     leader = cluster.leader()
     follower = next(node for node in cluster.nodes.values() if node is not leader)
     conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "failover"}, "channel": "web"}).json()
     path = f"/v1/conversations/{conversation['id']}/messages"
-    # A follower that knows no leader refuses the post at once (503 no_leader): the post must
-    # find it following this one.
+    # A follower that knows no leader holds the post until it knows one: the post must find it
+    # following this one, so that it is forwarded to the leader about to stop.
     cluster.wait_until(lambda: (follower.status() or {}).get("leader") == str(leader.id), "the follower to follow the leader")
     leader.process.send_signal(signal.SIGSTOP)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         answer = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "still there?"},
-                             key=str(uuid.uuid4()))
+                             key=str(uuid.uuid4()) if keyed else None)
         time.sleep(0.3)
         leader.kill()
         reply = answer.result()
@@ -250,10 +253,10 @@ def test_a_keyed_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_l
     assert [m["text"] for m in survivor.get(path).json()["items"]] == ["still there?"]
 
 
-def test_a_keyed_write_at_a_node_that_knows_no_leader_waits_for_the_next_one(cluster_factory):
-    """A follower left without a leader (the leader and the third node stopped) takes a keyed
-    message post and holds it until a leader is elected, instead of answering 503 at once;
-    a post without a key is refused at once, as before."""
+def test_a_write_at_a_node_that_knows_no_leader_waits_for_the_next_one(cluster_factory):
+    """A follower left without a leader (the leader and the third node stopped) takes message
+    posts, with and without an Idempotency-Key, and holds them until a leader is elected,
+    instead of answering 503 at once; each is applied once."""
     cluster = cluster_factory().start()
     leader = cluster.leader()
     follower, other = [node for node in cluster.nodes.values() if node is not leader]
@@ -264,16 +267,15 @@ def test_a_keyed_write_at_a_node_that_knows_no_leader_waits_for_the_next_one(clu
     other.process.send_signal(signal.SIGSTOP)
     try:
         cluster.wait_until(lambda: (follower.status() or {}).get("leader") not in (None, str(leader.id)), "the follower to lose its leader")
-        unkeyed = post(cluster, follower, path, {"author": {"type": "customer"}, "text": "anyone?"})
-        assert unkeyed.status_code == 503 and unkeyed.json()["error"]["code"] == "no_leader", unkeyed.text
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            answer = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "hello?"},
-                                 key=str(uuid.uuid4()))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            keyed = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "hello?"},
+                                key=str(uuid.uuid4()))
+            unkeyed = pool.submit(post, cluster, follower, path, {"author": {"type": "customer"}, "text": "anyone?"})
             time.sleep(0.5)
             other.process.send_signal(signal.SIGCONT)
-            reply = answer.result()
+            replies = [keyed.result(), unkeyed.result()]
     finally:
         other.process.send_signal(signal.SIGCONT)
         leader.process.send_signal(signal.SIGCONT)
-    assert reply.status_code == 201, reply.text
-    assert [m["text"] for m in follower.get(path).json()["items"]] == ["hello?"]
+    assert [reply.status_code for reply in replies] == [201, 201], [reply.text for reply in replies]
+    assert sorted(m["text"] for m in follower.get(path).json()["items"]) == ["anyone?", "hello?"]

@@ -1,0 +1,43 @@
+import ServiceDesk
+import Testing
+@testable import Server
+
+/// Which desk proposals carry an idempotency key, and so may be sent again to a new leader.
+struct DeskProposalTests {
+    private let action = Command.Action.updateConversation(UpdateConversation(conversationID: "c1", priority: .high))
+
+    private func key(of proposal: APIRoutes.DeskProposal) throws -> String? {
+        #expect(proposal.command.first == NodeStateMachine.Part.desk.rawValue)
+        return try Command.decode(Array(proposal.command.dropFirst())).idempotencyKey
+    }
+
+    @Test func aProposalAwayFromTheLeaderWithoutAKeyGetsOneTheServerMade() throws {
+        let first = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: nil, proposedAtLeader: false)
+        let second = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: nil, proposedAtLeader: false)
+        let firstKey = try #require(try key(of: first))
+        #expect(firstKey.hasPrefix(APIRoutes.DeskProposal.serverKeyPrefix))
+        #expect(firstKey.utf8.count <= DeskLimits.standard.idempotencyKeyBytesMax)
+        #expect(try key(of: second) != firstKey)
+        #expect(first.retryable)
+        // A retry the next leader answers from the first application is the client's first
+        // answer, not a replay of a key the client never sent.
+        #expect(!first.reportsReplay)
+        #expect(first.successStatus(replayed: true, created: .created) == .created)
+    }
+
+    @Test func aProposalAtTheLeaderWithoutAKeyStaysUnkeyed() throws {
+        let proposal = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: nil, proposedAtLeader: true)
+        #expect(try key(of: proposal) == nil)
+        #expect(!proposal.retryable)
+    }
+
+    @Test func theClientsKeyIsKeptAndItsReplayReported() throws {
+        for atLeader in [true, false] {
+            let proposal = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: "client-1", proposedAtLeader: atLeader)
+            #expect(try key(of: proposal) == "client-1")
+            #expect(proposal.retryable && proposal.reportsReplay)
+            #expect(proposal.successStatus(replayed: true, created: .created) == .ok)
+            #expect(proposal.successStatus(replayed: false, created: .created) == .created)
+        }
+    }
+}

@@ -379,6 +379,8 @@ struct ResultView: Encodable {
         case .ticketAlert(let alert): try alert.encode(to: encoder)
         case .slaPolicy(let policy): try policy.encode(to: encoder)
         case .businessCalendar(let calendar): try calendar.encode(to: encoder)
+        case .channelWebhook(let webhook): try webhook.encode(to: encoder)
+        case .outboxItem(let item): try item.encode(to: encoder)
         }
     }
 

@@ -69,6 +69,7 @@ struct APIRoutes: Sendable {
         addStatsRoutes(to: api)
         addRoutingRoutes(to: api)
         addTicketRoutes(to: api)
+        addChannelRoutes(to: api)
         // An authorized upgrade never reaches the router (see `EventStreams`); what arrives
         // here is a plain request or an upgrade that failed authentication above.
         api.get("/events") { _, _ -> Response in

@@ -9,7 +9,9 @@ import Synchronization
 /// Runs the live work of session slots on this node (DESIGN.md §6).
 ///
 /// Every node runs the *worker*: it asks the desk which work is due in the slots this node owns
-/// (routing decisions, timers) and proposes it, fenced by the slot epoch. The *balancer* acts
+/// (routing decisions, timers) and proposes it, fenced by the slot epoch. It also runs the
+/// *courier*, which posts the outbox items of its slots to their channels' webhooks and
+/// records each attempt, fenced the same way. The *balancer* acts
 /// only on the leader: it gives the slots of dead, removed or draining nodes to healthy voters
 /// and evens out the rest, moving as few as possible.
 final class SlotSupervisor: Sendable {
@@ -20,6 +22,10 @@ final class SlotSupervisor: Sendable {
         var workIntervalMilliseconds: Int = 200
         /// Commands proposed per worker round, so one round cannot flood the log.
         var workPerRoundMax: Int = 256
+        var deliveryIntervalMilliseconds: Int = 500
+        /// Outbox items posted at once per courier round.
+        var deliveriesPerRoundMax: Int = 16
+        var delivery = OutboxDeliverer.Settings()
     }
 
     private let node: ClusterNode
@@ -41,6 +47,7 @@ final class SlotSupervisor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.loop(every: self.settings.balanceIntervalMilliseconds) { await self.balance() } }
             group.addTask { await self.loop(every: self.settings.workIntervalMilliseconds) { await self.work() } }
+            group.addTask { await self.loop(every: self.settings.deliveryIntervalMilliseconds) { await self.deliver() } }
         }
     }
 
@@ -97,6 +104,33 @@ final class SlotSupervisor: Sendable {
         guard let due, !due.isEmpty else { return }
         await withTaskGroup(of: Void.self) { group in
             for action in due { group.addTask { await self.propose(action) } }
+        }
+    }
+
+    // MARK: - Courier
+
+    /// Posts the due outbox items of this node's slots, all at once, and records how each
+    /// went; the next round starts after the slowest, so no item is posted twice at once.
+    private func deliver() async {
+        let me = node.options.nodeID
+        let now = Timestamp.now
+        let limit = settings.deliveriesPerRoundMax
+        let due = try? await node.replica.staleRead { machine -> [OutboxDelivery] in
+            guard let desk = (machine as? NodeStateMachine)?.desk else { return [] }
+            return desk.dueDeliveries(ownedSlots: Set(desk.slotMap.slots(ownedBy: me)), owner: me, now: now, limit: limit)
+        }
+        guard let due, !due.isEmpty else { return }
+        let courier = OutboxDeliverer(settings: settings.delivery)
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in due {
+                group.addTask {
+                    let outcome = await courier.attempt(delivery)
+                    if let error = outcome.error {
+                        self.node.logger.info("outbox item \(delivery.item.id) to \(delivery.webhook.url): \(error)")
+                    }
+                    await self.propose(.recordOutboxDelivery(outcome))
+                }
+            }
         }
     }
 

@@ -30,6 +30,10 @@ public indirect enum DeskResult: Sendable, Hashable, Codable {
     case ticketAlert(TicketAlert)
     case slaPolicy(SLAPolicy)
     case businessCalendar(BusinessCalendar)
+    /// A channel's webhook after a change (with its secret: only its admin proposer sees it).
+    case channelWebhook(ChannelWebhook)
+    /// An outbox item after a delivery attempt.
+    case outboxItem(OutboxItem)
 }
 
 /// The kind of a live event, as clients see it.

@@ -21,6 +21,10 @@ struct Changeset {
     var slaPolicies: [SLAPolicy] = []
     var businessCalendars: [BusinessCalendar] = []
     var outbox: [OutboxItem] = []
+    /// Items already in the outbox, after a delivery attempt.
+    var outboxUpdates: [OutboxItem] = []
+    var channelWebhooks: [ChannelWebhook] = []
+    var removedWebhookChannels: [Channel] = []
     var events: [DeskEvent] = []
     var audit: AuditNote?
 

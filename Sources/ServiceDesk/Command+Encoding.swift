@@ -155,6 +155,8 @@ extension Command.Action {
         case .recordSLABreach: "recordSLABreach"
         case .recordSLAWarning: "recordSLAWarning"
         case .remindAssignee: "remindAssignee"
+        case .setChannelWebhook: "setChannelWebhook"
+        case .recordOutboxDelivery: "recordOutboxDelivery"
         }
     }
 
@@ -206,6 +208,8 @@ extension Command.Action {
         case .recordSLABreach(let body): try container.encode(body, forKey: key)
         case .recordSLAWarning(let body): try container.encode(body, forKey: key)
         case .remindAssignee(let body): try container.encode(body, forKey: key)
+        case .setChannelWebhook(let body): try container.encode(body, forKey: key)
+        case .recordOutboxDelivery(let body): try container.encode(body, forKey: key)
         }
     }
 
@@ -262,6 +266,8 @@ extension Command.Action {
         case "recordSLABreach": .recordSLABreach(try container.decode(RecordSLABreach.self, forKey: key))
         case "recordSLAWarning": .recordSLAWarning(try container.decode(RecordSLAWarning.self, forKey: key))
         case "remindAssignee": .remindAssignee(try container.decode(RemindAssignee.self, forKey: key))
+        case "setChannelWebhook": .setChannelWebhook(try container.decode(SetChannelWebhook.self, forKey: key))
+        case "recordOutboxDelivery": .recordOutboxDelivery(try container.decode(RecordOutboxDelivery.self, forKey: key))
         default: throw DeskDecodingError.malformed("unknown command type \"\(type)\"")
         }
     }

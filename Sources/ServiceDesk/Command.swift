@@ -67,5 +67,7 @@ public struct Command: Sendable, Hashable {
         case recordSLABreach(RecordSLABreach)
         case recordSLAWarning(RecordSLAWarning)
         case remindAssignee(RemindAssignee)
+        case setChannelWebhook(SetChannelWebhook)
+        case recordOutboxDelivery(RecordOutboxDelivery)
     }
 }

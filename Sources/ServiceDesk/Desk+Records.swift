@@ -110,6 +110,7 @@ public enum RecordKey {
     static func outbox(_ index: UInt64, ordinal: Int) -> [UInt8] {
         key("outbox/" + padded(index) + "." + padded(UInt64(ordinal)))
     }
+    static func channelWebhook(_ channel: Channel) -> [UInt8] { key("channel_webhook/" + channel.rawValue) }
 
     /// Whether `key` belongs to the desk.
     public static func isDeskKey(_ key: [UInt8]) -> Bool { key.starts(with: prefixBytes) }
@@ -157,6 +158,7 @@ enum StoredRecord: Sendable, Hashable {
     case slaPolicy(SLAPolicy)
     case businessCalendar(BusinessCalendar)
     case outbox(OutboxItem)
+    case channelWebhook(ChannelWebhook)
 
     static let encodingVersion = 1
 
@@ -200,6 +202,7 @@ enum StoredRecord: Sendable, Hashable {
         case .slaPolicy(let value): RecordKey.slaPolicy(value.id)
         case .businessCalendar(let value): RecordKey.businessCalendar(value.id)
         case .outbox(let value): RecordKey.outbox(value.index, ordinal: value.ordinal)
+        case .channelWebhook(let value): RecordKey.channelWebhook(value.channel)
         }
     }
 }
@@ -232,6 +235,7 @@ extension StoredRecord: Codable {
         case "sla_policy": self = .slaPolicy(try container.decode(SLAPolicy.self, forKey: .value))
         case "business_calendar": self = .businessCalendar(try container.decode(BusinessCalendar.self, forKey: .value))
         case "outbox": self = .outbox(try container.decode(OutboxItem.self, forKey: .value))
+        case "channel_webhook": self = .channelWebhook(try container.decode(ChannelWebhook.self, forKey: .value))
         case let type: throw DeskDecodingError.malformed("unknown record type \"\(type)\"")
         }
     }
@@ -258,6 +262,7 @@ extension StoredRecord: Codable {
         case .slaPolicy(let value): try encode(value, as: "sla_policy", into: &container)
         case .businessCalendar(let value): try encode(value, as: "business_calendar", into: &container)
         case .outbox(let value): try encode(value, as: "outbox", into: &container)
+        case .channelWebhook(let value): try encode(value, as: "channel_webhook", into: &container)
         }
     }
 
@@ -379,7 +384,7 @@ extension Desk {
             case .widget(let widget): widgets[widget.id] = widget
             case .queue(let queue): queues[queue.id] = queue
             case .routingRule(let rule): routingRules[rule.id] = rule
-            case .ticket, .ticketComment, .ticketHistory, .slaPolicy, .businessCalendar, .outbox:
+            case .ticket, .ticketComment, .ticketHistory, .slaPolicy, .businessCalendar, .outbox, .channelWebhook:
                 loadTicketRecord(record)
             }
         }

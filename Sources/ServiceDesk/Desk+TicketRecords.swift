@@ -29,6 +29,24 @@ extension Desk {
             writer.put(RecordKey.businessCalendar(calendar.id), StoredRecord.businessCalendar(calendar).encoded())
         }
         for item in changeset.outbox { append(item, writer: &writer) }
+        commitDeliveries(changeset, writer: &writer)
+    }
+
+    /// Stores delivery attempts and webhook changes.
+    private mutating func commitDeliveries(_ changeset: Changeset, writer: inout RecordWriter) {
+        for item in changeset.outboxUpdates {
+            guard let offset = outboxOffset(of: item.id) else { continue }
+            outbox.replace(at: offset, with: item)
+            writer.put(RecordKey.outbox(item.index, ordinal: item.ordinal), StoredRecord.outbox(item).encoded())
+        }
+        for webhook in changeset.channelWebhooks {
+            webhooks[webhook.channel] = webhook
+            writer.put(RecordKey.channelWebhook(webhook.channel), StoredRecord.channelWebhook(webhook).encoded())
+        }
+        for channel in changeset.removedWebhookChannels {
+            webhooks[channel] = nil
+            writer.delete(RecordKey.channelWebhook(channel))
+        }
     }
 
     /// Adds a notification, dropping the oldest beyond the outbox bound.
@@ -49,6 +67,7 @@ extension Desk {
         all += slaPolicies.values.map(StoredRecord.slaPolicy)
         all += businessCalendars.values.map(StoredRecord.businessCalendar)
         all += outbox.elements.map(StoredRecord.outbox)
+        all += webhooks.values.map(StoredRecord.channelWebhook)
         return all
     }
 
@@ -61,6 +80,7 @@ extension Desk {
         case .slaPolicy(let policy): slaPolicies[policy.id] = policy
         case .businessCalendar(let calendar): businessCalendars[calendar.id] = calendar
         case .outbox(let item): outbox.append(item)
+        case .channelWebhook(let webhook): webhooks[webhook.channel] = webhook
         default: preconditionFailure("not a ticket record: \(record)")
         }
     }

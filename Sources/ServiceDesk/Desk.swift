@@ -33,6 +33,7 @@ public struct Desk: Sendable, Hashable {
     var slaPolicies: [String: SLAPolicy] = [:]
     var businessCalendars: [String: BusinessCalendar] = [:]
     var outbox = FIFO<OutboxItem>()
+    var webhooks: [Channel: ChannelWebhook] = [:]
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
 
@@ -139,6 +140,8 @@ public struct Desk: Sendable, Hashable {
         case .recordSLABreach(let body): try recordSLABreach(body, context, &changeset)
         case .recordSLAWarning(let body): try recordSLAWarning(body, context, &changeset)
         case .remindAssignee(let body): try remindAssignee(body, context, &changeset)
+        case .setChannelWebhook(let body): try setChannelWebhook(body, context, &changeset)
+        case .recordOutboxDelivery(let body): try recordOutboxDelivery(body, context, &changeset)
         }
     }
 }

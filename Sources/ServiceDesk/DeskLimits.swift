@@ -93,6 +93,8 @@ public struct DeskLimits: Sendable, Hashable {
     public var offsetChangesMax = 500
     /// Most notifications kept in the outbox; the oldest is dropped first.
     public var outboxItemsMax = 10_000
+    /// Most delivery attempts of one outbox item; after the last failure it is `failed`.
+    public var outboxAttemptsMax = 10
 
     /// The limits every production replica uses.
     public static let standard = DeskLimits()

@@ -23,6 +23,12 @@ struct FIFO<Element: Sendable & Hashable>: Sendable, Hashable {
         storage.append(element)
     }
 
+    /// Replaces the element `offset` places from the front.
+    mutating func replace(at offset: Int, with element: Element) {
+        precondition(offset >= 0 && offset < count, "replace outside the FIFO")
+        storage[head + offset] = element
+    }
+
     @discardableResult
     mutating func removeFirst() -> Element {
         precondition(!isEmpty, "removeFirst on an empty FIFO")

@@ -273,7 +273,9 @@ public enum OutboxKind: String, Sendable, Hashable, Codable, CaseIterable {
     case solved
 }
 
-/// A notification for a customer, waiting for the channel layer to deliver it.
+/// A notification for a customer, for the channel layer to deliver: the owner of the
+/// ticket's slot posts it to its channel's webhook (``ChannelWebhook``) and records each
+/// attempt. Items stored before deliveries were recorded read as pending, never attempted.
 public struct OutboxItem: Sendable, Hashable, Codable {
     /// `<log index>.<ordinal>`: unique, and ordered as the items were created.
     public var id: String
@@ -285,6 +287,16 @@ public struct OutboxItem: Sendable, Hashable, Codable {
     public var kind: OutboxKind
     public var text: String
     public var createdAt: Timestamp
+    public var status: OutboxStatus = .pending
+    /// Delivery attempts made so far.
+    public var attempts = 0
+    /// When a pending item that failed is tried again.
+    public var nextAttemptAt: Timestamp?
+    public var deliveredAt: Timestamp?
+    /// When the last attempt failed for good.
+    public var failedAt: Timestamp?
+    /// Why the last attempt failed.
+    public var lastError: String?
 
     public init(
         index: UInt64, ordinal: Int, channel: Channel, customerID: String, ticketID: String, kind: OutboxKind,
@@ -299,6 +311,30 @@ public struct OutboxItem: Sendable, Hashable, Codable {
         self.kind = kind
         self.text = text
         self.createdAt = createdAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, index, ordinal, channel, customerID, ticketID, kind, text, createdAt
+        case status, attempts, nextAttemptAt, deliveredAt, failedAt, lastError
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        index = try container.decode(UInt64.self, forKey: .index)
+        ordinal = try container.decode(Int.self, forKey: .ordinal)
+        channel = try container.decode(Channel.self, forKey: .channel)
+        customerID = try container.decode(String.self, forKey: .customerID)
+        ticketID = try container.decode(String.self, forKey: .ticketID)
+        kind = try container.decode(OutboxKind.self, forKey: .kind)
+        text = try container.decode(String.self, forKey: .text)
+        createdAt = try container.decode(Timestamp.self, forKey: .createdAt)
+        status = try container.decodeIfPresent(OutboxStatus.self, forKey: .status) ?? .pending
+        attempts = try container.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
+        nextAttemptAt = try container.decodeIfPresent(Timestamp.self, forKey: .nextAttemptAt)
+        deliveredAt = try container.decodeIfPresent(Timestamp.self, forKey: .deliveredAt)
+        failedAt = try container.decodeIfPresent(Timestamp.self, forKey: .failedAt)
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
     }
 }
 

@@ -109,6 +109,9 @@ extension Desk {
         switch event.payload {
         case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .widget, .queue, .routingRule, .routingRuleDeleted:
             return EventAudience(staffOnly: true)
+        case .channelWebhook, .outboxItem:
+            // No event carries these (a webhook holds its secret); staff only should one ever.
+            return EventAudience(staffOnly: true)
         case .typing(let signal):
             guard let conversation = conversations[signal.conversationID] else { return EventAudience(staffOnly: true) }
             return audience(conversation, formerAssigneeID: nil, internal: false)

@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import ServiceDesk
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Delivers outbox items to their channel's webhook: one signed JSON POST per attempt.
+///
+/// The POST carries `X-Switchboard-Delivery` (the item id, the same on every attempt),
+/// `X-Switchboard-Timestamp` (seconds since the epoch) and `X-Switchboard-Signature`:
+/// `v1=` and the hex HMAC-SHA256, keyed by the webhook's secret, of the timestamp, a dot and
+/// the body. Delivery is at least once: an attempt whose outcome the cluster did not record
+/// (the slot owner died after posting) is made again by the next owner, so receivers drop a
+/// delivery id they have seen.
+struct OutboxDeliverer: Sendable {
+    struct Settings: Sendable {
+        var timeoutSeconds: Double = 10
+        /// The wait after the first failure; it doubles with each failure after it.
+        var retryBaseMilliseconds: Int64 = 1_000
+        var retryMaxMilliseconds: Int64 = 300_000
+    }
+
+    var settings = Settings()
+
+    /// Posts the item and says what to record of it.
+    func attempt(_ delivery: OutboxDelivery, now: Date = Date()) async -> RecordOutboxDelivery {
+        let outcome: String?
+        do {
+            let (_, response) = try await URLSession.shared.data(for: try request(for: delivery, now: now))
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            outcome = (200..<300).contains(status) ? nil : "the webhook answered HTTP \(status)"
+        } catch {
+            outcome = "the webhook could not be reached: \(error.localizedDescription)"
+        }
+        guard let outcome else { return RecordOutboxDelivery(itemID: delivery.item.id, fence: delivery.fence, delivered: true) }
+        return RecordOutboxDelivery(
+            itemID: delivery.item.id, fence: delivery.fence, delivered: false, error: outcome,
+            retryAt: retryAt(afterAttempt: delivery.item.attempts + 1, now: Timestamp.now))
+    }
+
+    /// When to try again after the `attempt`th attempt failed.
+    func retryAt(afterAttempt attempt: Int, now: Timestamp) -> Timestamp {
+        let doublings = Int64(min(max(attempt - 1, 0), 30))
+        let wait = min(settings.retryBaseMilliseconds << doublings, settings.retryMaxMilliseconds)
+        return Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + wait)
+    }
+
+    func request(for delivery: OutboxDelivery, now: Date) throws -> URLRequest {
+        guard let url = URL(string: delivery.webhook.url) else { throw OptionsError("bad webhook URL \(delivery.webhook.url)") }
+        let body = try Self.payload(delivery)
+        let timestamp = String(Int64(now.timeIntervalSince1970))
+        var request = URLRequest(url: url, timeoutInterval: settings.timeoutSeconds)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("switchboard", forHTTPHeaderField: "User-Agent")
+        request.setValue(delivery.item.id, forHTTPHeaderField: "X-Switchboard-Delivery")
+        request.setValue(timestamp, forHTTPHeaderField: "X-Switchboard-Timestamp")
+        request.setValue(
+            Self.signature(secret: delivery.webhook.secret, timestamp: timestamp, body: Array(body)),
+            forHTTPHeaderField: "X-Switchboard-Signature")
+        return request
+    }
+
+    /// `v1=` and the hex HMAC-SHA256 of `timestamp.body` under `secret`.
+    static func signature(secret: String, timestamp: String, body: [UInt8]) -> String {
+        let signed = Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
+        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// What the gateway gets: the notification, whom it is for, and which attempt this is.
+    struct Payload: Encodable {
+        struct Recipient: Encodable {
+            var id: String
+            var name: String?
+            var email: String?
+            var phone: String?
+            var language: String?
+            /// The customer's id on the notification's channel (WeChat OpenID, Messenger PSID…).
+            var externalId: String?
+        }
+
+        var id: String
+        var kind: OutboxKind
+        var channel: Channel
+        var ticketId: String
+        var text: String
+        var createdAt: Timestamp
+        var attempt: Int
+        var customer: Recipient
+    }
+
+    static func payload(_ delivery: OutboxDelivery) throws -> Data {
+        let item = delivery.item
+        let customer = delivery.customer
+        let recipient = Payload.Recipient(
+            id: item.customerID, name: customer?.name, email: customer?.email, phone: customer?.phone,
+            language: customer?.language, externalId: customer?.externalIDs[item.channel])
+        return try JSONEncoder.sorted.encode(Payload(
+            id: item.id, kind: item.kind, channel: item.channel, ticketId: item.ticketID, text: item.text,
+            createdAt: item.createdAt, attempt: item.attempts + 1, customer: recipient))
+    }
+}

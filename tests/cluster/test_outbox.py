@@ -1,0 +1,168 @@
+"""Customer notifications leave through the channel's webhook: the owner of the ticket's slot
+posts each outbox item, signed, retries after a failure, records how it went, and a new owner
+takes over when the owner dies."""
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from test_slot_failover import slot_of
+
+
+class Gateway:
+    """A channel gateway on loopback that records every POST and answers with the status
+    `answer` gives for the delivery id and its attempt number."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.posts = []
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with gateway.lock:
+                    gateway.posts.append((dict(self.headers), body))
+                    attempts = sum(1 for headers, _ in gateway.posts
+                                   if headers["X-Switchboard-Delivery"] == self.headers["X-Switchboard-Delivery"])
+                self.send_response(gateway.answer(self.headers["X-Switchboard-Delivery"], attempts))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self):
+        with self.lock:
+            return list(self.posts)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway_factory():
+    gateways = []
+
+    def make(answer):
+        gateways.append(Gateway(answer))
+        return gateways[-1]
+
+    yield make
+    for gateway in gateways:
+        gateway.close()
+
+
+def call(node, method, path, token, body=None):
+    return requests.request(method, node.url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+
+def ok(reply, status=200):
+    assert reply.status_code == status, reply.text
+    return reply.json()
+
+
+def outbox_item(node, token, ticket_id):
+    items = ok(call(node, "GET", f"/v1/outbox?ticket={ticket_id}", token))["items"]
+    return items[0] if items else None
+
+
+def reply_on_a_new_ticket(cluster, node, text, wechat_id=None):
+    """A WeChat customer's ticket with one public reply: one outbox item on channel wechat."""
+    token = cluster.token
+    wechat_id = wechat_id or f"wx-{uuid.uuid4()}"
+    customer = ok(call(node, "POST", "/v1/customers", token, {"name": "Li Wei", "externalIDs": {"wechat": wechat_id}}), 201)
+    ticket = ok(call(node, "POST", "/v1/tickets", token, {"subject": "Parcel", "requester": customer["id"], "channel": "wechat"}), 201)
+    agent = call(node, "POST", "/v1/agents", token, {
+        "id": "alex", "email": "alex@example.com", "name": "Alex", "role": "agent", "password": "correct horse battery"})
+    assert agent.status_code in (201, 409), agent.text
+    ok(call(node, "POST", f"/v1/tickets/{ticket['id']}/comments", token,
+            {"author": {"type": "agent", "id": "alex"}, "text": text}), 201)
+    return ticket
+
+
+def test_a_reply_is_posted_signed_retried_after_a_failure_and_recorded(cluster_factory, gateway_factory):
+    gateway = gateway_factory(lambda delivery, attempt: 503 if attempt == 1 else 204)
+    cluster = cluster_factory().start()
+    first, second = cluster.nodes[1], cluster.nodes[2]
+    token = cluster.token
+    cluster.wait_until(lambda: (m := first.status()) and all(member["slots"] for member in m["members"]), "slots assigned")
+    ticket = reply_on_a_new_ticket(cluster, first, "Your parcel is on its way.", wechat_id="wx-42")
+    # Without a webhook the item waits.
+    time.sleep(1)
+    assert outbox_item(first, token, ticket["id"])["status"] == "pending" and not gateway.received()
+
+    created = ok(call(second, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url}), 201)
+    secret = created["secret"]
+    assert secret.startswith("whsec_") and created["url"] == gateway.url
+    item = cluster.wait_until(
+        lambda: (found := outbox_item(first, token, ticket["id"])) and found["status"] == "delivered" and found,
+        "the item to be delivered", timeout=20)
+    assert item["attempts"] == 2 and "deliveredAt" in item and "HTTP 503" in item["lastError"]
+
+    posts = gateway.received()
+    assert len(posts) == 2
+    for attempt, (headers, body) in enumerate(posts, start=1):
+        assert headers["X-Switchboard-Delivery"] == item["id"]
+        timestamp = headers["X-Switchboard-Timestamp"]
+        assert abs(int(timestamp) - time.time()) < 60
+        expected = "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Switchboard-Signature"], expected)
+        payload = json.loads(body)
+        assert payload["id"] == item["id"] and payload["attempt"] == attempt and payload["kind"] == "reply"
+        assert payload["channel"] == "wechat" and payload["ticketId"] == ticket["id"]
+        assert payload["text"] == "Your parcel is on its way."
+        assert payload["customer"]["externalId"] == "wx-42" and payload["customer"]["name"] == "Li Wei"
+
+    listed = ok(call(first, "GET", "/v1/channels/webhooks", token))["items"]
+    assert listed == [{"channel": "wechat", "url": gateway.url, "createdAt": listed[0]["createdAt"],
+                       "updatedAt": listed[0]["updatedAt"]}]
+    assert ok(call(first, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url})).get("secret") is None
+    rotated = ok(call(first, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url, "rotateSecret": True}))
+    assert rotated["secret"] != secret
+    assert call(first, "PUT", "/v1/channels/fax/webhook", token, {"url": gateway.url}).status_code == 400
+    assert call(first, "PUT", "/v1/channels/email/webhook", token, {"url": "ftp://x"}).status_code == 400
+    assert call(first, "PUT", "/v1/channels/email/webhook", token, {"url": gateway.url, "color": "red"}).status_code == 400
+    assert ok(call(first, "DELETE", "/v1/channels/wechat/webhook", token))["channel"] == "wechat"
+    assert ok(call(first, "GET", "/v1/channels/webhooks", token))["items"] == []
+
+
+def test_a_delivery_failing_when_its_slot_owner_dies_is_made_by_the_next_owner(cluster_factory, gateway_factory):
+    accepting = threading.Event()
+    gateway = gateway_factory(lambda delivery, attempt: 200 if accepting.is_set() else 500)
+    cluster = cluster_factory().start()
+    token = cluster.token
+    leader = cluster.leader()
+    ok(call(leader, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url}), 201)
+    members = cluster.wait_until(
+        lambda: (m := leader.status()) and all(member["slots"] for member in m["members"]) and m["members"], "slots assigned")
+    owner_of = {slot: int(member["id"]) for member in members for slot in member["slots"]}
+    # A ticket whose slot a follower owns, so that the leader stays and the slot moves.
+    for _ in range(50):
+        ticket = reply_on_a_new_ticket(cluster, leader, "Still looking into it.")
+        if owner_of[slot_of(ticket["id"])] != leader.id:
+            break
+    owner = cluster.nodes[owner_of[slot_of(ticket["id"])]]
+    assert owner is not leader
+    cluster.wait_until(lambda: (outbox_item(leader, token, ticket["id"]) or {}).get("attempts", 0) >= 1, "a failed attempt")
+    owner.kill()
+    accepting.set()
+    item = cluster.wait_until(
+        lambda: (found := outbox_item(leader, token, ticket["id"])) and found["status"] == "delivered" and found,
+        "the next owner to deliver", timeout=30)
+    assert item["attempts"] >= 2
+    assert any(headers["X-Switchboard-Delivery"] == item["id"] for headers, _ in gateway.received())
+    status = leader.status()
+    assert slot_of(ticket["id"]) not in next(m["slots"] for m in status["members"] if m["id"] == str(owner.id))

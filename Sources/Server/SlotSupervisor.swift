@@ -23,8 +23,9 @@ final class SlotSupervisor: Sendable {
         /// Commands proposed per worker round, so one round cannot flood the log.
         var workPerRoundMax: Int = 256
         var deliveryIntervalMilliseconds: Int = 500
-        /// Outbox items posted at once per courier round.
-        var deliveriesPerRoundMax: Int = 16
+        /// Outbox items posted at once per courier round; a full round is followed by the
+        /// next at once, so a backlog drains at the gateway's pace, not the interval's.
+        var deliveriesPerRoundMax: Int = 32
         var delivery = OutboxDeliverer.Settings()
     }
 
@@ -47,7 +48,7 @@ final class SlotSupervisor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.loop(every: self.settings.balanceIntervalMilliseconds) { await self.balance() } }
             group.addTask { await self.loop(every: self.settings.workIntervalMilliseconds) { await self.work() } }
-            group.addTask { await self.loop(every: self.settings.deliveryIntervalMilliseconds) { await self.deliver() } }
+            group.addTask { await self.courierLoop() }
         }
     }
 
@@ -109,9 +110,20 @@ final class SlotSupervisor: Sendable {
 
     // MARK: - Courier
 
+    private func courierLoop() async {
+        while !Task.isCancelled {
+            // A full round whose every attempt was recorded goes on at once; any other waits,
+            // so that attempts the cluster could not record (no leader) are not repeated in a
+            // tight loop at the gateway.
+            guard await deliver() < settings.deliveriesPerRoundMax else { continue }
+            try? await Task.sleep(nanoseconds: UInt64(settings.deliveryIntervalMilliseconds) * 1_000_000)
+        }
+    }
+
     /// Posts the due outbox items of this node's slots, all at once, and records how each
     /// went; the next round starts after the slowest, so no item is posted twice at once.
-    private func deliver() async {
+    /// Returns how many attempts were recorded.
+    private func deliver() async -> Int {
         let me = node.options.nodeID
         let now = Timestamp.now
         let limit = settings.deliveriesPerRoundMax
@@ -119,18 +131,21 @@ final class SlotSupervisor: Sendable {
             guard let desk = (machine as? NodeStateMachine)?.desk else { return [] }
             return desk.dueDeliveries(ownedSlots: Set(desk.slotMap.slots(ownedBy: me)), owner: me, now: now, limit: limit)
         }
-        guard let due, !due.isEmpty else { return }
+        guard let due, !due.isEmpty else { return 0 }
         let courier = OutboxDeliverer(settings: settings.delivery)
-        await withTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: Bool.self) { group in
             for delivery in due {
                 group.addTask {
                     let outcome = await courier.attempt(delivery)
                     if let error = outcome.error {
                         self.node.logger.info("outbox item \(delivery.item.id) to \(delivery.webhook.url): \(error)")
                     }
-                    await self.propose(.recordOutboxDelivery(outcome))
+                    return await self.propose(.recordOutboxDelivery(outcome))
                 }
             }
+            var recorded = 0
+            for await applied in group where applied { recorded += 1 }
+            return recorded
         }
     }
 
@@ -141,11 +156,13 @@ final class SlotSupervisor: Sendable {
         Command(time: Timestamp(millisecondsSinceEpoch: 0), actor: .system, action: action).encoded()
     }
 
-    private func propose(_ action: Command.Action) async {
+    /// Proposes the work; says whether it was applied (not refused, not lost on the way).
+    @discardableResult
+    private func propose(_ action: Command.Action) async -> Bool {
         let time = Timestamp.now
         let body = Command(time: time, actor: .system, action: action).encoded()
         let key = Self.identity(of: action)
-        guard inFlight.withLock({ $0.insert(key).inserted }) else { return }
+        guard inFlight.withLock({ $0.insert(key).inserted }) else { return false }
         defer { _ = inFlight.withLock { $0.remove(key) } }
         do {
             let answer = try await node.replica.proposeForAnswer(NodeStateMachine.command(.desk, body))
@@ -153,9 +170,12 @@ final class SlotSupervisor: Sendable {
                 // Expected when the work was done meanwhile or the slot moved: the fence and
                 // the due checks in apply refused it and nothing changed.
                 node.logger.debug("slot work \(action.typeName) refused: \(error.message)")
+                return false
             }
+            return true
         } catch {
             node.logger.debug("slot work \(action.typeName) not proposed: \(error)")
+            return false
         }
     }
 }

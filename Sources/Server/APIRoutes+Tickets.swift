@@ -413,8 +413,12 @@ extension APIRoutes {
         let parameters = request.uri.queryParameters
         let after = parameters.get("after")
         let ticket = parameters.get("ticket")
+        let status = try parameters.get("status").map { text in
+            guard let status = OutboxStatus(rawValue: text) else { throw APIError.badRequest("status must be pending, delivered or failed") }
+            return status
+        }
         let limit = try pageLimit(request)
-        let items = try await query(request) { $0.outboxItems(afterID: after, ticketID: ticket, limit: limit) }
+        let items = try await query(request) { $0.outboxItems(afterID: after, ticketID: ticket, status: status, limit: limit) }
         return try jsonResponse(ItemsPage(items: items, nextCursor: items.last?.id))
     }
 }

@@ -99,12 +99,13 @@ extension Desk {
     /// All business calendars in id order; at most `businessCalendarsMax`.
     public func allBusinessCalendars() -> [BusinessCalendar] { businessCalendars.values.sorted { $0.id < $1.id } }
 
-    /// Outbox items after the item with id `afterID` (oldest first), optionally of one ticket.
-    public func outboxItems(afterID: String? = nil, ticketID: String? = nil, limit: Int) -> [OutboxItem] {
+    /// Outbox items after the item with id `afterID` (oldest first), optionally of one ticket
+    /// or in one delivery status.
+    public func outboxItems(afterID: String? = nil, ticketID: String? = nil, status: OutboxStatus? = nil, limit: Int) -> [OutboxItem] {
         let position = afterID.flatMap(Self.outboxPosition)
         let items = outbox.elements.lazy.filter { item in
             (position.map { ($0.index, $0.ordinal) < (item.index, item.ordinal) } ?? true)
-                && (ticketID == nil || item.ticketID == ticketID)
+                && (ticketID == nil || item.ticketID == ticketID) && (status == nil || item.status == status)
         }
         return Array(items.prefix(pageSize(limit)))
     }

@@ -51,6 +51,8 @@ extension Harness {
         #expect(delivered.status == .delivered && delivered.attempts == 1 && delivered.deliveredAt != nil)
         #expect(harness.outboxItem() == delivered)
         #expect(harness.deliveries().isEmpty)
+        #expect(harness.desk.outboxItems(status: .delivered, limit: 10) == [delivered])
+        #expect(harness.desk.outboxItems(status: .pending, limit: 10).isEmpty)
         harness.rejects(.system, .recordOutboxDelivery(RecordOutboxDelivery(itemID: item.id, fence: harness.fence(), delivered: true)), .conflict)
         #expect(try Desk(records: harness.desk.records()) == harness.desk)
     }

@@ -172,3 +172,46 @@ def test_supervisor_sets_business_hours_and_an_sla_policy(cluster, browsers):
     ticket = call(cluster.nodes[1].url, "POST", "/v1/tickets", cluster.token, {"requester": customer["id"], "subject": "Hi"})
     assert ticket.status_code == 201, ticket.text
     assert ticket.json()["slaPolicyID"] == policy["id"] and ticket.json()["sla"]["firstResponse"]["dueAt"] > 0
+
+
+def test_admin_points_a_channel_at_its_gateway_and_sees_what_is_not_delivered(cluster, browsers):
+    """The Channels section sets the WeChat webhook (its secret shown once), lists a reply
+    the gateway could not take with the reason, makes a new secret, and removes the webhook."""
+    create_staff(cluster, "ada", role="admin")
+    create_staff(cluster, "alex")
+    driver = browsers()
+    sign_in(driver, cluster.nodes[2].url, "ada@example.com", page="/admin/")
+    click(driver, '[data-section="channels"]', "the channels section")
+    # Nothing listens on port 9 of loopback: every attempt fails at once.
+    gateway = "http://127.0.0.1:9/switchboard"
+    Select(driver.find_element(By.ID, "channels-channel")).select_by_value("wechat")
+    fill(driver, {"channels-url": gateway})
+    driver.find_element(By.CSS_SELECTOR, "#channels-form button[type=submit]").click()
+    secret = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#webhook-secret code").text, "the new secret")
+    assert secret.startswith("whsec_")
+    wait_for(driver, lambda d: gateway in texts(d, '#channels-table [data-channel="wechat"] td'), "the webhook row")
+    assert "notifications wait" in " ".join(texts(driver, '#channels-table [data-channel="email"] td'))
+
+    api = cluster.nodes[1].url
+    customer = call(api, "POST", "/v1/customers", cluster.token, {"name": "Li Wei", "externalIDs": {"wechat": "wx-7"}}).json()
+    ticket = call(api, "POST", "/v1/tickets", cluster.token, {"subject": "Parcel", "requester": customer["id"], "channel": "wechat"}).json()
+    reply = call(api, "POST", f"/v1/tickets/{ticket['id']}/comments", cluster.token,
+                 {"author": {"type": "agent", "id": "alex"}, "text": "It ships tomorrow."})
+    assert reply.status_code == 201, reply.text
+    wait_for(driver, lambda d: call(api, "GET", f"/v1/outbox?ticket={ticket['id']}", cluster.token).json()["items"][0]
+             .get("attempts", 0) >= 1, "a failed attempt")
+    driver.refresh()
+    row = wait_for(driver, lambda d: " ".join(texts(d, "#undelivered-table td")), "the undelivered notification")
+    assert "reply: It ships tomorrow." in row and "could not be reached" in row and ticket["id"] in row
+    assert not driver.find_elements(By.ID, "webhook-secret"), "the secret is shown only once"
+    assert "null" not in driver.find_element(By.ID, "section-channels").text
+    screenshot(driver, "admin-channels")
+
+    click(driver, '#channels-table [data-channel="wechat"] .rotate', "new secret")
+    rotated = wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#webhook-secret code").text, "the rotated secret")
+    assert rotated.startswith("whsec_") and rotated != secret
+    click(driver, '#channels-table [data-channel="wechat"] .delete', "remove the webhook")
+    driver.switch_to.alert.accept()
+    wait_for(driver, lambda d: "notifications wait" in " ".join(texts(d, '#channels-table [data-channel="wechat"] td')),
+             "the removed webhook")
+    assert call(api, "GET", "/v1/channels/webhooks", cluster.token).json()["items"] == []

@@ -111,6 +111,9 @@ def test_a_reply_is_posted_signed_retried_after_a_failure_and_recorded(cluster_f
         lambda: (found := outbox_item(first, token, ticket["id"])) and found["status"] == "delivered" and found,
         "the item to be delivered", timeout=20)
     assert item["attempts"] == 2 and "deliveredAt" in item and "HTTP 503" in item["lastError"]
+    assert [found["id"] for found in ok(call(second, "GET", "/v1/outbox?status=delivered", token))["items"]] == [item["id"]]
+    assert ok(call(second, "GET", "/v1/outbox?status=failed", token))["items"] == []
+    assert call(second, "GET", "/v1/outbox?status=lost", token).status_code == 400
 
     posts = gateway.received()
     assert len(posts) == 2

@@ -5,6 +5,7 @@
 import { h } from "../lib/dom.js";
 import { Notifier } from "../lib/notify.js";
 import { clearSession, loadSession, signIn, staffApi } from "../lib/staff-session.js";
+import { ChannelsSection } from "./channels.js";
 import { ResourceSection } from "./resource.js";
 import { calendarSection, slaPolicySection } from "./sla.js";
 
@@ -131,6 +132,7 @@ function sectionsFor(role, { api, notify, directory }) {
     }),
     calendarSection({ ...common, onLoaded: (items) => { directory.calendars = items; } }),
     slaPolicySection({ ...common, directory, teamOptions }),
+    admin && new ChannelsSection(common),
   ].filter(Boolean);
 }
 

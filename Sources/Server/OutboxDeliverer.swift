@@ -86,8 +86,13 @@ struct OutboxDeliverer: Sendable {
         var id: String
         var kind: OutboxKind
         var channel: Channel
-        var ticketId: String
+        /// The ticket of a `reply` or `solved` notice.
+        var ticketId: String?
+        /// The conversation and message of a `message`.
+        var conversationId: String?
+        var messageId: String?
         var text: String
+        var attachments: [Attachment]?
         var createdAt: Timestamp
         var attempt: Int
         var customer: Recipient
@@ -100,7 +105,8 @@ struct OutboxDeliverer: Sendable {
             id: item.customerID, name: customer?.name, email: customer?.email, phone: customer?.phone,
             language: customer?.language, externalId: customer?.externalIDs[item.channel])
         return try JSONEncoder.sorted.encode(Payload(
-            id: item.id, kind: item.kind, channel: item.channel, ticketId: item.ticketID, text: item.text,
+            id: item.id, kind: item.kind, channel: item.channel, ticketId: item.ticketID,
+            conversationId: item.conversationID, messageId: item.messageID, text: item.text, attachments: item.attachments,
             createdAt: item.createdAt, attempt: item.attempts + 1, customer: recipient))
     }
 }

@@ -1,6 +1,10 @@
 /// A channel a customer can reach the business on.
 public enum Channel: String, Sendable, Hashable, Codable, CaseIterable, CodingKeyRepresentable {
     case web, app, email, wechat, weibo, messenger, phone
+
+    /// Whether the customer reads a conversation live (the web widget, the app, over the
+    /// event stream); on the other channels staff messages reach them through the outbox.
+    public var isLive: Bool { self == .web || self == .app }
 }
 
 /// How a customer is treated by routing and SLAs.

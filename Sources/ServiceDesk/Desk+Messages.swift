@@ -22,6 +22,14 @@ extension Desk {
         changeset.messages.append(message)
         changeset.conversations.append(conversation)
         changeset.emit(.messageCreated, .message(message), conversationID: conversation.id)
+        if author.type != .customer, !message.internal, !conversation.channel.isLive {
+            var item = OutboxItem(
+                index: context.index, ordinal: changeset.outbox.count, channel: conversation.channel,
+                customerID: conversation.customerID, conversationID: conversation.id, messageID: message.id,
+                kind: .message, text: message.text, createdAt: context.time)
+            item.attachments = message.attachments.isEmpty ? nil : message.attachments
+            changeset.outbox.append(item)
+        }
         if conversation.status != before.status || conversation.firstResponseAt != before.firstResponseAt {
             let customer = customers[conversation.customerID]!
             changeset.emit(.conversationUpdated, .conversation(conversation, customer: customer), conversationID: conversation.id)

@@ -90,7 +90,7 @@ extension Desk {
         var due: [OutboxDelivery] = []
         for item in outbox.elements where item.status == .pending && (item.nextAttemptAt ?? item.createdAt) <= now {
             guard due.count < limit else { break }
-            let slot = SlotMap.slot(of: item.ticketID)
+            let slot = SlotMap.slot(of: item.slotEntityID)
             guard ownedSlots.contains(slot), slots.owners.indices.contains(slot), slots.owners[slot] == owner,
                 let webhook = webhooks[item.channel]
             else { continue }
@@ -125,7 +125,7 @@ extension Desk {
         guard context.principal.isSystem else { throw .forbidden("only the slot owner records deliveries") }
         guard let position = outboxOffset(of: body.itemID) else { throw .notFound("outbox item \(body.itemID)") }
         var item = outbox.elements[position]
-        try requireFence(body.fence, for: item.ticketID)
+        try requireFence(body.fence, for: item.slotEntityID)
         guard item.status == .pending else { throw .conflict("outbox item \(item.id) is already \(item.status.rawValue)") }
         item.attempts += 1
         if body.delivered {

@@ -271,6 +271,9 @@ public enum OutboxKind: String, Sendable, Hashable, Codable, CaseIterable {
     case reply
     /// The ticket was solved.
     case solved
+    /// Staff, a bot or the system wrote to the customer in a conversation on a channel whose
+    /// customers are not connected live (email, WeChat, Weibo, Messenger, phone).
+    case message
 }
 
 /// A notification for a customer, for the channel layer to deliver: the owner of the
@@ -283,7 +286,13 @@ public struct OutboxItem: Sendable, Hashable, Codable {
     public var ordinal: Int
     public var channel: Channel
     public var customerID: String
-    public var ticketID: String
+    /// The ticket a `reply` or `solved` notice is about.
+    public var ticketID: String?
+    /// The conversation and message of a `message`.
+    public var conversationID: String?
+    public var messageID: String?
+    /// The message's attachments, if it has any.
+    public var attachments: [Attachment]?
     public var kind: OutboxKind
     public var text: String
     public var createdAt: Timestamp
@@ -299,8 +308,8 @@ public struct OutboxItem: Sendable, Hashable, Codable {
     public var lastError: String?
 
     public init(
-        index: UInt64, ordinal: Int, channel: Channel, customerID: String, ticketID: String, kind: OutboxKind,
-        text: String, createdAt: Timestamp
+        index: UInt64, ordinal: Int, channel: Channel, customerID: String, ticketID: String? = nil,
+        conversationID: String? = nil, messageID: String? = nil, kind: OutboxKind, text: String, createdAt: Timestamp
     ) {
         self.id = "\(index).\(ordinal)"
         self.index = index
@@ -308,13 +317,15 @@ public struct OutboxItem: Sendable, Hashable, Codable {
         self.channel = channel
         self.customerID = customerID
         self.ticketID = ticketID
+        self.conversationID = conversationID
+        self.messageID = messageID
         self.kind = kind
         self.text = text
         self.createdAt = createdAt
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, index, ordinal, channel, customerID, ticketID, kind, text, createdAt
+        case id, index, ordinal, channel, customerID, ticketID, conversationID, messageID, attachments, kind, text, createdAt
         case status, attempts, nextAttemptAt, deliveredAt, failedAt, lastError
     }
 
@@ -325,7 +336,10 @@ public struct OutboxItem: Sendable, Hashable, Codable {
         ordinal = try container.decode(Int.self, forKey: .ordinal)
         channel = try container.decode(Channel.self, forKey: .channel)
         customerID = try container.decode(String.self, forKey: .customerID)
-        ticketID = try container.decode(String.self, forKey: .ticketID)
+        ticketID = try container.decodeIfPresent(String.self, forKey: .ticketID)
+        conversationID = try container.decodeIfPresent(String.self, forKey: .conversationID)
+        messageID = try container.decodeIfPresent(String.self, forKey: .messageID)
+        attachments = try container.decodeIfPresent([Attachment].self, forKey: .attachments)
         kind = try container.decode(OutboxKind.self, forKey: .kind)
         text = try container.decode(String.self, forKey: .text)
         createdAt = try container.decode(Timestamp.self, forKey: .createdAt)
@@ -336,6 +350,9 @@ public struct OutboxItem: Sendable, Hashable, Codable {
         failedAt = try container.decodeIfPresent(Timestamp.self, forKey: .failedAt)
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
     }
+
+    /// The entity whose session slot owns the item's delivery: its ticket or conversation.
+    public var slotEntityID: String { ticketID ?? conversationID ?? id }
 }
 
 /// What an SLA timer recorded on a ticket.

@@ -122,6 +122,33 @@ extension Harness {
         #expect(item.status == .pending && item.attempts == 0 && item.nextAttemptAt == nil && item.deliveredAt == nil)
     }
 
+    @Test func staffMessagesToACustomerWhoIsNotLiveGoThroughTheOutbox() throws {
+        var harness = Harness.populated()
+        harness.ok(.system, .assignSlots(AssignSlots(moves: (0..<SlotMap.slotCount).map { SlotMove(slot: $0, owner: 1) })))
+        let photo = Attachment(name: "label.png", contentType: "image/png", bytes: 1_024, url: "https://files.example/label.png")
+        harness.ok(Harness.customer, .postMessage(PostMessage(conversationID: "v1", messageID: "m1", text: "Where is it?")))
+        harness.ok(Harness.supervisor, .postMessage(PostMessage(conversationID: "v1", messageID: "m2", text: "Here:", attachments: [photo])))
+        harness.ok(Harness.supervisor, .postMessage(PostMessage(conversationID: "v1", messageID: "m3", text: "check stock", internal: true)))
+        harness.ok(.system, .postMessage(PostMessage(conversationID: "v1", messageID: "m4", text: "Anything else?", botName: "helper")))
+        let items = harness.desk.outboxItems(limit: 10)
+        #expect(items.map(\.messageID) == ["m2", "m4"], "customer messages and internal notes stay inside")
+        #expect(items.allSatisfy { $0.kind == .message && $0.channel == .wechat && $0.conversationID == "v1" && $0.ticketID == nil })
+        #expect(items[0].attachments == [photo] && items[1].attachments == nil)
+        #expect(items[0].slotEntityID == "v1")
+        let due = harness.desk.dueDeliveries(
+            ownedSlots: Set(0..<SlotMap.slotCount), owner: 1, now: Timestamp(millisecondsSinceEpoch: harness.time + 1_000), limit: 10)
+        #expect(due.isEmpty, "no webhook yet")
+        harness.ok(Harness.admin, .setChannelWebhook(SetChannelWebhook(channel: .wechat, url: "https://gw.example/wechat", secret: Harness.secret)))
+        let fence = harness.desk.slotMap.fence(for: SlotMap.slot(of: "v1"))
+        harness.ok(.system, .recordOutboxDelivery(RecordOutboxDelivery(itemID: items[0].id, fence: fence, delivered: true)))
+        #expect(harness.desk.outboxItems(status: .delivered, limit: 10).map(\.messageID) == ["m2"])
+        #expect(try Desk(records: harness.desk.records()) == harness.desk)
+
+        harness.ok(.system, .createConversation(CreateConversation(id: "w1", customer: .existing(id: "c2"), channel: .web)))
+        harness.ok(Harness.supervisor, .postMessage(PostMessage(conversationID: "w1", messageID: "m5", text: "Hi!")))
+        #expect(harness.desk.outboxItems(limit: 10).count == 2, "a web customer reads it live")
+    }
+
     @Test func deliveryCommandsRoundTrip() throws {
         let fence = SlotFence(slot: 3, epoch: 7, owner: 2)
         for action in [

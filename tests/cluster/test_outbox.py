@@ -169,3 +169,36 @@ def test_a_delivery_failing_when_its_slot_owner_dies_is_made_by_the_next_owner(c
     assert any(headers["X-Switchboard-Delivery"] == item["id"] for headers, _ in gateway.received())
     status = leader.status()
     assert slot_of(ticket["id"]) not in next(m["slots"] for m in status["members"] if m["id"] == str(owner.id))
+
+
+def test_an_agent_message_to_a_wechat_customer_is_posted_to_the_wechat_gateway(cluster_factory, gateway_factory):
+    """A WeChat customer does not read the conversation live: what staff write there (not
+    their internal notes, not the customer's own messages) leaves through the gateway."""
+    gateway = gateway_factory(lambda delivery, attempt: 200)
+    cluster = cluster_factory().start()
+    node = cluster.nodes[3]
+    token = cluster.token
+    secret = ok(call(node, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url}), 201)["secret"]
+    agent = call(node, "POST", "/v1/agents", token, {
+        "id": "alex", "email": "alex@example.com", "name": "Alex", "role": "agent", "password": "correct horse battery"})
+    assert agent.status_code == 201, agent.text
+    conversation = ok(call(node, "POST", "/v1/conversations", token,
+                           {"customer": {"externalId": "wx-9", "name": "Li Wei"}, "channel": "wechat"}), 201)
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    ok(call(node, "POST", path, token, {"author": {"type": "customer"}, "text": "Is it in stock?"}), 201)
+    ok(call(node, "POST", path, token, {"author": {"type": "agent", "id": "alex"}, "text": "checking", "internal": True}), 201)
+    sent = ok(call(node, "POST", path, token, {"author": {"type": "agent", "id": "alex"}, "text": "Yes, 3 left."}), 201)
+    cluster.wait_until(lambda: gateway.received(), "the gateway to get the message")
+    time.sleep(1)
+    posts = gateway.received()
+    assert len(posts) == 1
+    headers, body = posts[0]
+    expected = "v1=" + hmac.new(secret.encode(), headers["X-Switchboard-Timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Switchboard-Signature"], expected)
+    payload = json.loads(body)
+    assert payload["kind"] == "message" and payload["text"] == "Yes, 3 left." and "ticketId" not in payload
+    assert payload["conversationId"] == conversation["id"] and payload["messageId"] == sent["id"]
+    assert payload["customer"]["externalId"] == "wx-9"
+    item = cluster.wait_until(
+        lambda: (found := ok(call(node, "GET", "/v1/outbox?status=delivered", token))["items"]) and found[0], "delivered")
+    assert item["conversationID"] == conversation["id"] and item["messageID"] == sent["id"]

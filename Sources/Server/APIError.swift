@@ -142,7 +142,7 @@ func decodeBody<Value: Decodable & JSONReadable>(
 }
 
 /// The whole body, at most `bytesMax` of it.
-private func collectBody(_ request: Request, bytesMax: Int) async throws -> ByteBuffer {
+func collectBody(_ request: Request, bytesMax: Int) async throws -> ByteBuffer {
     do {
         return try await request.body.collect(upTo: bytesMax)
     } catch {

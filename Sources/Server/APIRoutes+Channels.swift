@@ -63,7 +63,7 @@ extension APIRoutes {
         return try jsonResponse(WebhookView(webhook))
     }
 
-    private func channelParameter(_ context: APIContext) throws -> Channel {
+    func channelParameter(_ context: APIContext) throws -> Channel {
         guard let text = context.parameters.get("channel"), let channel = Channel(rawValue: text) else {
             let known = Channel.allCases.map(\.rawValue).joined(separator: ", ")
             throw APIError.badRequest("channel must be one of \(known)")

@@ -28,6 +28,7 @@ struct APIRoutes: Sendable {
         router.get("/metrics") { _, _ in metrics() }
         addOpenAuthRoutes(to: router.group("/v1"))
         addOpenWidgetRoutes(to: router.group("/v1"))
+        addOpenChannelRoutes(to: router.group("/v1"))
         let api = router.group("/v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         api.get("/cluster") { _, context in
             try context.identity.require(.supervisor, to: "view the cluster")

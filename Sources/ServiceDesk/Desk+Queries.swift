@@ -70,6 +70,23 @@ extension Desk {
 
     // MARK: Customers
 
+    /// The customer's newest conversation on `channel`, whatever its status.
+    public func newestConversation(customerID: String, channel: Channel) -> Conversation? {
+        newestConversationIDs[NewestKey(customerID: customerID, channel: channel)].flatMap { conversations[$0] }
+    }
+
+    /// Records `conversation` as its customer's newest on its channel if it is newer than the
+    /// one recorded (creation time, then id): the same answer in whatever order they come.
+    mutating func noteNewest(_ conversation: Conversation) {
+        let key = NewestKey(customerID: conversation.customerID, channel: conversation.channel)
+        if let current = newestConversationIDs[key].flatMap({ conversations[$0] }),
+            (current.createdAt.millisecondsSinceEpoch, current.id) >= (conversation.createdAt.millisecondsSinceEpoch, conversation.id)
+        {
+            return
+        }
+        newestConversationIDs[key] = conversation.id
+    }
+
     /// The customer with `id`.
     public func customer(id: String) -> Customer? { customers[id] }
 

@@ -420,6 +420,7 @@ extension Desk {
         customers.reserveCapacity(customerCount)
         customerIDByExternalID.reserveCapacity(customerCount)
         conversations.reserveCapacity(conversationCount)
+        newestConversationIDs.reserveCapacity(customerCount)
     }
 
     /// Rebuilds the lookup indexes and checks what apply guarantees: references to existing
@@ -431,6 +432,7 @@ extension Desk {
             guard customers[conversation.customerID] != nil else {
                 throw .malformed("conversation \(conversation.id) names a missing customer")
             }
+            noteNewest(conversation)
         }
         try rebuildRouting()
         try rebuildTicketState()

@@ -11,6 +11,9 @@ public struct Desk: Sendable, Hashable {
     var customers: [String: Customer] = [:]
     var customerIDByExternalID: [ExternalID: String] = [:]
     var conversations: [String: Conversation] = [:]
+    /// Each customer's newest conversation per channel (by creation time, then id): where a
+    /// channel's next inbound message goes. Derived from `conversations`, rebuilt on load.
+    var newestConversationIDs: [NewestKey: String] = [:]
     var staff: [String: StaffUser] = [:]
     var staffIDByEmail: [String: String] = [:]
     var teams: [String: Team] = [:]
@@ -36,6 +39,11 @@ public struct Desk: Sendable, Hashable {
     var webhooks: [Channel: ChannelWebhook] = [:]
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
+
+    struct NewestKey: Sendable, Hashable {
+        var customerID: String
+        var channel: Channel
+    }
 
     /// A customer's id on one channel, the key of the upsert index.
     struct ExternalID: Sendable, Hashable {

@@ -149,6 +149,19 @@ extension Harness {
         #expect(harness.desk.outboxItems(limit: 10).count == 2, "a web customer reads it live")
     }
 
+    @Test func theNewestConversationOfACustomerOnAChannelIsKnownAndRebuiltOnLoad() throws {
+        var harness = Harness.populated()
+        #expect(harness.desk.newestConversation(customerID: "c1", channel: .wechat)?.id == "v1")
+        #expect(harness.desk.newestConversation(customerID: "c1", channel: .email) == nil)
+        harness.ok(.system, .createConversation(CreateConversation(id: "v2", customer: .existing(id: "c1"), channel: .wechat)))
+        harness.ok(.system, .createConversation(CreateConversation(id: "e1", customer: .existing(id: "c1"), channel: .email)))
+        #expect(harness.desk.newestConversation(customerID: "c1", channel: .wechat)?.id == "v2")
+        #expect(harness.desk.newestConversation(customerID: "c1", channel: .email)?.id == "e1")
+        let restored = try Desk(records: harness.desk.records())
+        #expect(restored == harness.desk)
+        #expect(restored.newestConversation(customerID: "c1", channel: .wechat)?.id == "v2")
+    }
+
     @Test func deliveryCommandsRoundTrip() throws {
         let fence = SlotFence(slot: 3, epoch: 7, owner: 2)
         for action in [

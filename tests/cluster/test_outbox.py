@@ -202,3 +202,61 @@ def test_an_agent_message_to_a_wechat_customer_is_posted_to_the_wechat_gateway(c
     item = cluster.wait_until(
         lambda: (found := ok(call(node, "GET", "/v1/outbox?status=delivered", token))["items"]) and found[0], "delivered")
     assert item["conversationID"] == conversation["id"] and item["messageID"] == sent["id"]
+
+
+def signed(secret, payload, timestamp=None):
+    body = json.dumps(payload).encode()
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
+    signature = "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Switchboard-Timestamp": timestamp, "X-Switchboard-Signature": signature}
+
+
+def test_a_wechat_customer_writes_in_through_the_gateway_and_gets_the_agents_answer_back(cluster_factory, gateway_factory):
+    """The gateway posts a customer's WeChat message, signed with the channel's secret: it
+    opens a conversation for the customer (known by their OpenID), the same message posted
+    again is taken once, the next one joins the conversation, and the agent's answer leaves
+    through the gateway. Unsigned, badly signed, stale and unknown-channel posts change nothing."""
+    gateway = gateway_factory(lambda delivery, attempt: 200)
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    follower = next(node for node in cluster.nodes.values() if node is not leader)
+    token = cluster.token
+    secret = ok(call(leader, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url}), 201)["secret"]
+    inbound = f"{follower.url}/v1/channels/wechat/inbound"
+    first = {"messageId": "wx-msg-1", "customer": {"externalId": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "name": "Li Wei",
+                                                    "language": "zh-CN"}, "text": "我的包裹在哪里？"}
+
+    body, headers = signed(secret, first)
+    assert requests.post(inbound, data=body, headers={"Content-Type": "application/json"}, timeout=5).status_code == 401
+    assert requests.post(inbound, data=body, headers={**headers, "X-Switchboard-Signature": "v1=" + "0" * 64},
+                         timeout=5).status_code == 401
+    stale_body, stale_headers = signed(secret, first, timestamp=str(int(time.time()) - 3600))
+    assert requests.post(inbound, data=stale_body, headers=stale_headers, timeout=5).status_code == 401
+    assert requests.post(f"{follower.url}/v1/channels/email/inbound", data=body, headers=headers, timeout=5).status_code == 404
+    assert ok(call(leader, "GET", "/v1/customers?limit=100", token))["items"] == []
+
+    created = requests.post(inbound, data=body, headers=headers, timeout=5)
+    assert created.status_code == 201, created.text
+    message = created.json()
+    again = requests.post(inbound, data=body, headers=headers, timeout=5)
+    assert again.status_code == 200 and again.json()["id"] == message["id"]
+    body, headers = signed(secret, {**first, "messageId": "wx-msg-2", "text": "订单号 A-1"})
+    second = requests.post(inbound, data=body, headers=headers, timeout=5)
+    assert second.status_code == 201, second.text
+    assert second.json()["conversationID"] == message["conversationID"]
+
+    conversation = ok(call(leader, "GET", f"/v1/conversations/{message['conversationID']}", token))
+    customer = ok(call(leader, "GET", f"/v1/customers/{conversation['customerID']}", token))
+    assert conversation["channel"] == "wechat" and customer["externalIDs"] == {"wechat": first["customer"]["externalId"]}
+    assert customer["name"] == "Li Wei" and customer["language"] == "zh-CN"
+    texts = [m["text"] for m in ok(call(leader, "GET", f"/v1/conversations/{message['conversationID']}/messages", token))["items"]]
+    assert texts == ["我的包裹在哪里？", "订单号 A-1"]
+
+    agent = call(leader, "POST", "/v1/agents", token, {
+        "id": "alex", "email": "alex@example.com", "name": "Alex", "role": "agent", "password": "correct horse battery"})
+    assert agent.status_code == 201, agent.text
+    ok(call(leader, "POST", f"/v1/conversations/{message['conversationID']}/messages", token,
+            {"author": {"type": "agent", "id": "alex"}, "text": "明天送达。"}), 201)
+    cluster.wait_until(lambda: gateway.received(), "the answer at the gateway")
+    payload = json.loads(gateway.received()[0][1])
+    assert payload["text"] == "明天送达。" and payload["customer"]["externalId"] == first["customer"]["externalId"]

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import Server
+
+/// The check of a gateway's inbound request: the same signature the courier makes.
+struct InboundSignatureTests {
+    private let secret = "whsec_test-secret-0123456789abcdefghij"
+    private let body = Array(#"{"a":1}"#.utf8)
+    private let now = Date(timeIntervalSince1970: 1_700_000_100)
+
+    private func headers(timestamp: String? = "1700000000", signature: String?) -> HTTPFields {
+        var fields = HTTPFields()
+        if let timestamp { fields[InboundSignature.timestampField] = timestamp }
+        if let signature { fields[InboundSignature.signatureField] = signature }
+        return fields
+    }
+
+    private func refusal(_ fields: HTTPFields, body: [UInt8]? = nil, now: Date? = nil) -> String? {
+        do {
+            try InboundSignature.verify(fields, body: body ?? self.body, secret: secret, now: now ?? self.now)
+            return nil
+        } catch let error as APIError {
+            #expect(error.status == .unauthorized && error.code == "bad_signature")
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aSignatureMadeWithTheSecretIsAccepted() {
+        // The vector of `OutboxDelivererTests`, computed with Python's hmac.
+        let good = "v1=9b0d9f8e6c0292eaa7ad19181a0f4bc088d183105e62e1b9eefb5b9201dfb64a"
+        #expect(refusal(headers(signature: good)) == nil)
+        #expect(refusal(headers(signature: good.uppercased().replacingOccurrences(of: "V1=", with: "v1="))) == nil)
+        let made = OutboxDeliverer.signature(secret: secret, timestamp: "1700000000", body: body)
+        #expect(made == good)
+    }
+
+    @Test func anythingElseIsRefused() {
+        let good = OutboxDeliverer.signature(secret: secret, timestamp: "1700000000", body: body)
+        #expect(refusal(headers(signature: good), body: Array(#"{"a":2}"#.utf8))?.contains("does not match") == true)
+        #expect(refusal(headers(signature: OutboxDeliverer.signature(secret: secret + "x", timestamp: "1700000000", body: body)))?
+            .contains("does not match") == true)
+        #expect(refusal(headers(signature: nil))?.contains("missing or malformed") == true)
+        #expect(refusal(headers(signature: "v1=zz"))?.contains("missing or malformed") == true)
+        #expect(refusal(headers(signature: "v2=" + good.dropFirst(3)))?.contains("missing or malformed") == true)
+        #expect(refusal(headers(timestamp: nil, signature: good))?.contains("Timestamp") == true)
+        // Replayed ten minutes later: refused, though the signature is good.
+        #expect(refusal(headers(signature: good), now: Date(timeIntervalSince1970: 1_700_000_600))?.contains("Timestamp") == true)
+    }
+}

@@ -107,6 +107,21 @@ final class ForwardTable: Sendable {
         removedFromCluster.store(true, ordering: .releasing)
     }
 
+    /// This node was added to the cluster again (under its old id).
+    func clearRemoved() {
+        removedFromCluster.store(false, ordering: .releasing)
+    }
+
+    /// Takes what `directory` says of `node`: removed, a member again, or neither (then the
+    /// flag stays as it is: a farewell may have set it).
+    func noteStanding(of node: NodeID, in directory: Directory) {
+        if directory.removed.contains(node) {
+            markRemoved()
+        } else if directory.members[node] != nil {
+            clearRemoved()
+        }
+    }
+
     /// Whether this node led at the Raft thread's last turn: its proposals are then its own.
     var isLeading: Bool { leadingHere.load(ordering: .acquiring) }
 

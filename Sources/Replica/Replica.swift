@@ -43,7 +43,7 @@ public final class Replica: Sendable {
         network.publish(directory)
         let forwardTable = ForwardTable(pendingMax: config.inboxItemsMax)
         forwardTable.publishApplied(store.appliedIndex)
-        if directory.removed.contains(config.nodeID) { forwardTable.markRemoved() }
+        forwardTable.noteStanding(of: config.nodeID, in: directory)
         let core = ReplicaCore(
             config: config, store: store, machine: machine, network: network, forwardTable: forwardTable,
             directory: directory, selfAddresses: selfAddresses, seed: seed)
@@ -257,7 +257,8 @@ public final class Replica: Sendable {
     }
 
     /// A member told this node that it was removed from the cluster (the transport's
-    /// authenticated farewell): writes and linearizable reads fail with `.removed` from now on.
+    /// authenticated farewell): writes and linearizable reads fail with `.removed` until it is
+    /// added again.
     public func learnRemoval(from member: NodeID) {
         forwardTable.markRemoved()
     }

@@ -77,7 +77,7 @@ extension ReplicaCore {
             fatalStorageFailure(error)
         }
         network.publish(directory)
-        if directory.removed.contains(config.nodeID) { forwardTable.markRemoved() }
+        forwardTable.noteStanding(of: config.nodeID, in: directory)
         lastSnapshotIndex = snapshot.metadata.index
         status.snapshotsInstalledTotal += 1
         for (index, waiter) in waiters where index <= snapshot.metadata.index {
@@ -141,6 +141,8 @@ extension ReplicaCore {
             if let addresses = try? MemberAddresses(decoding: change.context) {
                 directory.set(change.nodeID, addresses)
                 changed = true
+                // Added again under its old id: a member once more.
+                if change.nodeID == config.nodeID { forwardTable.clearRemoved() }
             }
         case .remove:
             directory.remove(change.nodeID)

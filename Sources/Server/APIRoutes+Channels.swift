@@ -49,9 +49,12 @@ extension APIRoutes {
         let exists = try await staleMachineRead { machine in machine.desk.channelWebhooks().contains { $0.channel == channel } } ?? false
         let secret = body.rotateSecret == true || !exists ? Self.newWebhookSecret() : nil
         let action = Command.Action.setChannelWebhook(SetChannelWebhook(channel: channel, url: body.url, secret: secret))
-        let (result, _) = try await apply(action, actor: context.identity.actor, idempotencyKey: try Self.idempotencyKey(in: request.headers))
+        let (result, replayed) = try await apply(action, actor: context.identity.actor, idempotencyKey: try Self.idempotencyKey(in: request.headers))
         guard case .channelWebhook(let webhook) = result else { throw APIError(.internalServerError, code: "internal", message: "unexpected result") }
-        return try jsonResponse(WebhookView(webhook, showingSecret: secret != nil && webhook.secret == secret), status: exists ? .ok : .created)
+        // A retry with the same key (the same admin) answers the first result, secret included:
+        // its first answer may be the one that was lost.
+        let showingSecret = replayed || (secret != nil && webhook.secret == secret)
+        return try jsonResponse(WebhookView(webhook, showingSecret: showingSecret), status: exists || replayed ? .ok : .created)
     }
 
     private func removeWebhook(_ request: Request, _ context: APIContext) async throws -> Response {

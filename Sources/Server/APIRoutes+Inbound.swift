@@ -99,8 +99,10 @@ enum InboundSignature {
     static let signatureField = HTTPField.Name("X-Switchboard-Signature")!
 
     static func verify(_ headers: HTTPFields, body: [UInt8], secret: String, now: Date) throws {
+        // Bounds rather than a difference: any Int64 may arrive, and a subtraction could overflow.
+        let nowSeconds = Int64(now.timeIntervalSince1970)
         guard let timestamp = headers[timestampField], let seconds = Int64(timestamp),
-            abs(seconds - Int64(now.timeIntervalSince1970)) <= toleranceSeconds
+            seconds >= nowSeconds - toleranceSeconds, seconds <= nowSeconds + toleranceSeconds
         else { throw refusal("X-Switchboard-Timestamp is missing or more than \(toleranceSeconds) s from now") }
         guard let signature = headers[signatureField], signature.hasPrefix("v1="),
             let mac = hexBytes(signature.dropFirst(3)), mac.count == 32

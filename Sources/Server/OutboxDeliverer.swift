@@ -36,8 +36,27 @@ struct OutboxDeliverer: Sendable {
         }
         guard let outcome else { return RecordOutboxDelivery(itemID: delivery.item.id, fence: delivery.fence, delivered: true) }
         return RecordOutboxDelivery(
-            itemID: delivery.item.id, fence: delivery.fence, delivered: false, error: outcome,
+            itemID: delivery.item.id, fence: delivery.fence, delivered: false, error: Self.truncated(outcome, bytesMax: 500),
             retryAt: retryAt(afterAttempt: delivery.item.attempts + 1, now: Timestamp.now))
+    }
+
+    /// At most `bytesMax` bytes of `text`, cut at a character: the desk refuses a longer error.
+    static func truncated(_ text: String, bytesMax: Int) -> String {
+        guard text.utf8.count > bytesMax else { return text }
+        var kept = ""
+        for character in text {
+            guard kept.utf8.count + character.utf8.count <= bytesMax - 3 else { break }
+            kept.append(character)
+        }
+        return kept + "…"
+    }
+
+    /// The scheme, host and port of a webhook URL, for logs: a path or query may hold a token.
+    static func origin(of url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
+            return "(unparsable URL)"
+        }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
     /// When to try again after the `attempt`th attempt failed.

@@ -33,6 +33,10 @@ final class SlotSupervisor: Sendable {
     private let settings: Settings
     /// Work proposed and not yet answered, by its encoded bytes: never proposed twice at once.
     private let inFlight = Mutex<Set<[UInt8]>>([])
+    /// Outbox items whose last attempt here could not be recorded (refused as stale, or lost
+    /// with a leader), by id, and when they may be posted again: the gateway is not hit again
+    /// sooner than a recorded failure would allow.
+    private let courierHolds = Mutex<[String: Timestamp]>([:])
     /// The term this node last led in and when it noticed, in uptime nanoseconds.
     private let leadership = Mutex<(term: UInt64, since: UInt64)>((0, 0))
     /// A new leader has heard only from the voters that answered its election; it waits for
@@ -124,12 +128,20 @@ final class SlotSupervisor: Sendable {
     /// went; the next round starts after the slowest, so no item is posted twice at once.
     /// Returns how many attempts were recorded.
     private func deliver() async -> Int {
+        // A node that is not ready (no leader, behind, removed) could record nothing of what it
+        // posted, and its view of who owns which slot may be stale.
+        guard node.replica.status.isReady else { return 0 }
         let me = node.options.nodeID
         let now = Timestamp.now
+        let held = courierHolds.withLock { holds in
+            holds = holds.filter { $0.value > now }
+            return holds
+        }
         let limit = settings.deliveriesPerRoundMax
         let due = try? await node.replica.staleRead { machine -> [OutboxDelivery] in
             guard let desk = (machine as? NodeStateMachine)?.desk else { return [] }
-            return desk.dueDeliveries(ownedSlots: Set(desk.slotMap.slots(ownedBy: me)), owner: me, now: now, limit: limit)
+            return desk.dueDeliveries(ownedSlots: Set(desk.slotMap.slots(ownedBy: me)), owner: me, now: now, limit: limit + held.count)
+                .filter { held[$0.item.id] == nil }.prefix(limit).map { $0 }
         }
         guard let due, !due.isEmpty else { return 0 }
         let courier = OutboxDeliverer(settings: settings.delivery)
@@ -138,9 +150,14 @@ final class SlotSupervisor: Sendable {
                 group.addTask {
                     let outcome = await courier.attempt(delivery)
                     if let error = outcome.error {
-                        self.node.logger.info("outbox item \(delivery.item.id) to \(delivery.webhook.url): \(error)")
+                        self.node.logger.info("outbox item \(delivery.item.id) to \(OutboxDeliverer.origin(of: delivery.webhook.url)): \(error)")
                     }
-                    return await self.propose(.recordOutboxDelivery(outcome))
+                    let recorded = await self.propose(.recordOutboxDelivery(outcome))
+                    if !recorded {
+                        let notBefore = outcome.retryAt ?? courier.retryAt(afterAttempt: delivery.item.attempts + 1, now: Timestamp.now)
+                        self.courierHolds.withLock { $0[delivery.item.id] = notBefore }
+                    }
+                    return recorded
                 }
             }
             var recorded = 0

@@ -190,6 +190,11 @@ struct ReplicaTests {
         #expect(read == .removed)
         #expect(try await cluster.waitFor(timeoutSeconds: 5) { node.status.isRemoved ? true : nil } == true)
         #expect(!node.status.isReady)
+        // Added again under its old id, it is a member once more when it applies its addition.
+        try await cluster.replicas[leader]!.addLearner(removed, addresses: LocalCluster.addresses(removed))
+        #expect(try await cluster.waitFor(timeoutSeconds: 10) { node.status.isRemoved ? nil : true } == true)
+        #expect(try await cluster.waitFor(timeoutSeconds: 10) { cluster.replicas[leader]!.status.directory.removed.isEmpty ? true : nil } == true)
+        #expect(try await cluster.put("again", "member", via: removed) == .written(version: 1))
     }
 
     /// A leader asked to remove itself hands leadership over first and points at the new

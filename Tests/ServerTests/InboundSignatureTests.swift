@@ -46,6 +46,11 @@ struct InboundSignatureTests {
         #expect(refusal(headers(signature: "v1=zz"))?.contains("missing or malformed") == true)
         #expect(refusal(headers(signature: "v2=" + good.dropFirst(3)))?.contains("missing or malformed") == true)
         #expect(refusal(headers(timestamp: nil, signature: good))?.contains("Timestamp") == true)
+        // Extreme timestamps are refused, not a trap on overflow (the endpoint needs no token).
+        for extreme in [Int64.min, Int64.max] {
+            let signature = OutboxDeliverer.signature(secret: secret, timestamp: String(extreme), body: body)
+            #expect(refusal(headers(timestamp: String(extreme), signature: signature))?.contains("Timestamp") == true)
+        }
         // Replayed ten minutes later: refused, though the signature is good.
         #expect(refusal(headers(signature: good), now: Date(timeIntervalSince1970: 1_700_000_600))?.contains("Timestamp") == true)
     }

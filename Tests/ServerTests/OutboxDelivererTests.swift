@@ -50,6 +50,15 @@ struct OutboxDelivererTests {
         #expect(courier.retryAt(afterAttempt: 500, now: now).millisecondsSinceEpoch == 15_000)
     }
 
+    @Test func errorsAreCutToWhatTheDeskTakesAndLogsShowNoPathOrQuery() {
+        let long = String(repeating: "é", count: 400)
+        let cut = OutboxDeliverer.truncated(long, bytesMax: 500)
+        #expect(cut.utf8.count <= 500 && cut.hasSuffix("…") && cut.hasPrefix("éé"))
+        #expect(OutboxDeliverer.truncated("short", bytesMax: 500) == "short")
+        #expect(OutboxDeliverer.origin(of: "https://gw.example:8443/hooks/SECRET?token=abc") == "https://gw.example:8443")
+        #expect(OutboxDeliverer.origin(of: "http://127.0.0.1/x") == "http://127.0.0.1")
+    }
+
     @Test func anUnreachableWebhookIsAFailureWithARetry() async throws {
         var unreachable = delivery()
         // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.

@@ -133,6 +133,12 @@ def test_a_reply_is_posted_signed_retried_after_a_failure_and_recorded(cluster_f
     assert listed == [{"channel": "wechat", "url": gateway.url, "createdAt": listed[0]["createdAt"],
                        "updatedAt": listed[0]["updatedAt"]}]
     assert ok(call(first, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url})).get("secret") is None
+    # A retry of the creating request (same Idempotency-Key) answers the first result, secret included.
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "create-email-hook"}
+    made = requests.put(first.url + "/v1/channels/email/webhook", json={"url": gateway.url}, headers=headers, timeout=5)
+    retried = requests.put(first.url + "/v1/channels/email/webhook", json={"url": gateway.url}, headers=headers, timeout=5)
+    assert made.status_code == 201 and retried.status_code == 200 and retried.json()["secret"] == made.json()["secret"]
+    ok(call(first, "DELETE", "/v1/channels/email/webhook", token))
     rotated = ok(call(first, "PUT", "/v1/channels/wechat/webhook", token, {"url": gateway.url, "rotateSecret": True}))
     assert rotated["secret"] != secret
     assert call(first, "PUT", "/v1/channels/fax/webhook", token, {"url": gateway.url}).status_code == 400

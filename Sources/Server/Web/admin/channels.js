@@ -34,7 +34,7 @@ export class ChannelsSection {
     // Element.append draws a null as the text "null": children that may be absent are filtered.
     clear(this.element).append(...[
       h("h2", { id: "channels-heading" }, this.title),
-      h("p", {}, "Each channel's notifications to customers (public replies, solved tickets) are posted to its webhook, signed with its secret."),
+      h("p", {}, "What reaches customers on each channel (staff messages in conversations that are not live, public ticket replies, solved tickets) is posted to its webhook, signed with its secret."),
       this.secretNotice(),
       h("table", { class: "grid", id: "channels-table" },
         h("thead", {}, h("tr", {}, ["Channel", "Webhook", "Since"].map((label) => h("th", { scope: "col" }, label)),
@@ -110,12 +110,12 @@ export class ChannelsSection {
   undeliveredTable() {
     if (!this.undelivered.length) return h("p", { class: "empty" }, "Every notification was delivered.");
     return h("table", { class: "grid", id: "undelivered-table" },
-      h("thead", {}, h("tr", {}, ["Notification", "Channel", "Ticket", "Status", "Attempts", "Last error", "Next attempt"]
+      h("thead", {}, h("tr", {}, ["Notification", "Channel", "Ticket or conversation", "Status", "Attempts", "Last error", "Next attempt"]
         .map((label) => h("th", { scope: "col" }, label)))),
       h("tbody", {}, this.undelivered.map((item) => h("tr", { dataset: { id: item.id } },
         h("td", {}, `${item.kind}: ${item.text}`),
         h("td", {}, item.channel),
-        h("td", {}, item.ticketID),
+        h("td", {}, item.ticketID || item.conversationID || "—"),
         h("td", {}, item.status),
         h("td", {}, String(item.attempts || 0)),
         h("td", {}, item.lastError || "—"),

@@ -44,7 +44,7 @@ extension APIRoutes {
             throw APIError.badRequest("messageId must be 1 to 256 bytes")
         }
         let customerID = try await inboundCustomer(inbound.customer, on: channel)
-        let conversationID = try await inboundConversation(customerID: customerID, on: channel, messageID: inbound.messageId)
+        let conversationID = try await inboundConversation(customerID: customerID, on: channel)
         let action = Command.Action.postMessage(PostMessage(
             conversationID: conversationID, messageID: Self.newID(), text: inbound.text, attachments: inbound.attachments ?? []))
         let key = Self.inboundKey("message", channel, inbound.messageId)
@@ -69,14 +69,15 @@ extension APIRoutes {
         return created.id
     }
 
-    /// The customer's newest conversation on `channel` unless it is closed, else a new one
-    /// (keyed by the message, so the same message brought in again opens no second one).
-    private func inboundConversation(customerID: String, on channel: Channel, messageID: String) async throws -> String {
+    /// The customer's newest conversation on `channel` unless it is closed, else a new one.
+    /// The new one is keyed by the conversation it follows (none, or the closed one), so that
+    /// messages brought in at the same moment, on any nodes, open one conversation, not several.
+    private func inboundConversation(customerID: String, on channel: Channel) async throws -> String {
         let newest = try await staleMachineRead { $0.desk.newestConversation(customerID: customerID, channel: channel) } ?? nil
         if let newest, newest.status != .closed { return newest.id }
         let action = Command.Action.createConversation(CreateConversation(id: Self.newID(), customer: .existing(id: customerID), channel: channel))
-        guard case (.conversation(let conversation, _), _) = try await apply(
-            action, actor: .system, idempotencyKey: Self.inboundKey("conversation", channel, messageID))
+        let key = Self.inboundKey("conversation", channel, customerID + "\n" + (newest?.id ?? ""))
+        guard case (.conversation(let conversation, _), _) = try await apply(action, actor: .system, idempotencyKey: key)
         else { throw APIError(.internalServerError, code: "internal", message: "unexpected result") }
         return conversation.id
     }

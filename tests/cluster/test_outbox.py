@@ -1,6 +1,8 @@
-"""Customer notifications leave through the channel's webhook: the owner of the ticket's slot
-posts each outbox item, signed, retries after a failure, records how it went, and a new owner
-takes over when the owner dies."""
+"""Channels through the business's gateway, both ways. Out: the owner of the ticket's (or
+conversation's) slot posts each outbox item to the channel's webhook, signed, retries after a
+failure, records how it went, and a new owner takes over when the owner dies. In: the gateway
+brings customers' messages in, signed with the same secret."""
+import concurrent.futures
 import hashlib
 import hmac
 import json
@@ -266,3 +268,23 @@ def test_a_wechat_customer_writes_in_through_the_gateway_and_gets_the_agents_ans
     cluster.wait_until(lambda: gateway.received(), "the answer at the gateway")
     payload = json.loads(gateway.received()[0][1])
     assert payload["text"] == "明天送达。" and payload["customer"]["externalId"] == first["customer"]["externalId"]
+
+
+def test_first_messages_of_a_new_customer_brought_in_at_once_on_every_node_open_one_conversation(cluster_factory, gateway_factory):
+    gateway = gateway_factory(lambda delivery, attempt: 200)
+    cluster = cluster_factory().start()
+    token = cluster.token
+    secret = ok(call(cluster.leader(), "PUT", "/v1/channels/messenger/webhook", token, {"url": gateway.url}), 201)["secret"]
+    nodes = list(cluster.nodes.values())
+
+    def bring_in(number):
+        body, headers = signed(secret, {"messageId": f"mid.{number}", "customer": {"externalId": "psid-5551"},
+                                        "text": f"message {number}"})
+        return requests.post(f"{nodes[number % len(nodes)].url}/v1/channels/messenger/inbound", data=body, headers=headers, timeout=10)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        replies = list(pool.map(bring_in, range(6)))
+    assert [reply.status_code for reply in replies] == [201] * 6, [reply.text for reply in replies]
+    assert len({reply.json()["conversationID"] for reply in replies}) == 1
+    customers = ok(call(nodes[0], "GET", "/v1/customers?limit=100", token))["items"]
+    assert [customer["externalIDs"] for customer in customers] == [{"messenger": "psid-5551"}]

@@ -18,7 +18,7 @@ class History:
     """Append-only lists, safe to add to from any thread."""
 
     SECTIONS = ("conversations", "messages", "registers", "requests", "subscribers", "faults",
-                "node_events", "voters", "leaders", "views", "phases", "notes")
+                "node_events", "voters", "leaders", "views", "phases", "notes", "deliveries", "gateway")
 
     def __init__(self, clock):
         self.clock = clock

@@ -11,7 +11,7 @@ ROOT = os.path.abspath(os.path.join(CHAOS_DIRECTORY, ".."))
 SCENARIO_DIRECTORY = os.path.join(CHAOS_DIRECTORY, "scenarios")
 
 NEMESES = ("kill", "pause", "partition", "restart", "membership")
-WORKLOADS = ("messages", "register", "subscribers")
+WORKLOADS = ("messages", "register", "subscribers", "deliveries")
 PARTITION_KINDS = ("leader-minority", "follower-minority", "random-halves", "one-way", "bridge")
 TARGETS = ("leader", "random", "mixed")
 
@@ -41,6 +41,7 @@ class Options:
     # Load kept running after the heal, so the report shows the recovery.
     after_heal: float = 5.0
     message_clients: int = 4
+    delivery_clients: int = 2
     register_clients: int = 3
     subscribers: int = 3
     conversations: int = 16
@@ -146,6 +147,7 @@ PARSERS = {
     "warmup": parse_duration,
     "after_heal": parse_duration,
     "message_clients": int,
+    "delivery_clients": int,
     "register_clients": int,
     "subscribers": int,
     "conversations": int,

@@ -49,6 +49,7 @@ def counts(history):
     registers = history["registers"]
     operations = {
         "messages": by_outcome(history["messages"]),
+        "answers": by_outcome(history.get("deliveries", [])),
         "conversations": by_outcome(history["conversations"]),
         "registers": by_outcome(registers),
         "register_functions": dict(collections.Counter(op["f"] for op in registers)),
@@ -56,8 +57,8 @@ def counts(history):
         "subscriber_connections": sum(len(s["connections"]) for s in history["subscribers"]),
         "requests": len(history["requests"]),
     }
-    operations["total"] = (operations["messages"]["total"] + operations["conversations"]["total"]
-                           + operations["registers"]["total"])
+    operations["total"] = (operations["messages"]["total"] + operations["answers"]["total"]
+                           + operations["conversations"]["total"] + operations["registers"]["total"])
     applied = [f for f in history["faults"] if not f.get("skipped")]
     faults = dict(collections.Counter(f["kind"] for f in applied))
     faults["total"] = len(applied)
@@ -94,7 +95,9 @@ def summary_rows(report):
         ("replay", f"`{report['replay']}`"),
         ("operations", f"{operations['total']} (messages {fmt_outcomes(operations['messages'])}; registers "
                        f"{fmt_outcomes(operations['registers'])}; conversations "
-                       f"{fmt_outcomes(operations['conversations'])})"),
+                       f"{fmt_outcomes(operations['conversations'])}"
+                       + (f"; WeChat answers {fmt_outcomes(operations['answers'])}" if operations.get("answers", {}).get("total") else "")
+                       + ")"),
         ("subscriber events", f"{operations['subscriber_events']} over {operations['subscriber_connections']} connections"),
         ("faults", ", ".join(f"{k} {v}" for k, v in faults.items())),
         ("leader changes", str(c["leader_changes"])),

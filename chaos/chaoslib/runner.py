@@ -12,14 +12,15 @@ import time
 import traceback
 
 from . import crashes, final_state, history as history_module, processes, report, schedule as schedule_module
-from .checkers import (availability, convergence, duplicate_messages, linearizability, lost_messages,
-                       message_order, subscribers as subscriber_checker)
+from .checkers import (availability, convergence, deliveries as delivery_checker, duplicate_messages,
+                       linearizability, lost_messages, message_order, subscribers as subscriber_checker)
 from .client import Client
 from .cluster import Cluster
 from .monitor import LeaderMonitor
 from .nemesis import Nemesis
 from .network import Partitioner
 from .options import CHAOS_DIRECTORY, Options, parse_arguments
+from .workloads.deliveries import DeliveryWorkload
 from .workloads.messages import MessageWorkload
 from .workloads.probe import AvailabilityProbe
 from .workloads.registers import RegisterWorkload
@@ -80,6 +81,7 @@ class Run:
         self.monitor = None
         self.workloads = []
         self.subscribers = None
+        self.deliveries = None
         self.errors = []
         self.partitions_note = "not requested"
         self.last_progress = -1
@@ -95,6 +97,10 @@ class Run:
         self.run_faults()
         self.heal_and_recover()
         self.stop_workloads()
+        if self.deliveries:
+            # Drained first: recording deliveries writes to the log, which must be still
+            # while every node's final state is read.
+            self.deliveries.finish(self.options.recovery_timeout)
         state = self.read_final_state()
         self.finish_subscribers(state)
         self.monitor.join()
@@ -151,6 +157,10 @@ class Run:
             self.workloads.append(messages)
         if "register" in self.options.workload:
             self.workloads.append(RegisterWorkload(self.cluster, self.history, self.options, tag))
+        if "deliveries" in self.options.workload:
+            self.deliveries = DeliveryWorkload(self.cluster, self.history, self.options, tag)
+            self.deliveries.prepare(max(2, self.options.conversations // 4))
+            self.workloads.append(self.deliveries)
         if "subscribers" in self.options.workload:
             self.subscribers = SubscriberWorkload(self.cluster, self.history, self.options)
         self.workloads.append(AvailabilityProbe(self.cluster, self.history, self.options, tag))
@@ -260,6 +270,8 @@ class Run:
         self.cleaned = True
         for workload in self.workloads:
             workload.stop.set()
+        if self.deliveries:
+            self.deliveries.close()
         if self.subscribers:
             self.subscribers.stopping.set()
         if self.monitor:
@@ -291,13 +303,16 @@ class Run:
 def run_checkers(saved, state, options):
     results = [
         lost_messages.check(saved["messages"], saved["conversations"], state),
-        duplicate_messages.check(saved["messages"], state),
+        # The agents' answers are messages in the same conversations' threads.
+        duplicate_messages.check(saved["messages"] + saved.get("deliveries", []), state),
         message_order.check(saved["messages"], state),
         convergence.check(state),
         linearizability.check(saved["registers"], options.linearizability_budget),
     ]
     if "subscribers" in options.workload:
         results.append(subscriber_checker.check(saved["subscribers"], final_state.all_messages(state)))
+    if "deliveries" in options.workload:
+        results.append(delivery_checker.check(saved.get("deliveries", []), saved.get("gateway", [])))
     results.append(availability.check(saved, options.max_unavailable))
     return results
 

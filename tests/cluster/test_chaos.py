@@ -30,6 +30,7 @@ def test_one_minute_of_kills_pauses_and_partitions_finds_no_violation(tmp_path):
     assert report["violations"] == []
     assert report["counts"]["faults"]["total"] >= 5
     assert report["counts"]["operations"]["messages"]["ok"] > 100
+    assert report["counts"]["operations"]["answers"]["ok"] > 20
     if partitions_possible():
         assert report["partitions"].startswith("iptables"), report["partitions"]
         assert report["counts"]["faults"].get("partition", 0) >= 1

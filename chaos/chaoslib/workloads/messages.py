@@ -46,8 +46,7 @@ class MessageWorkload:
             self.conversation_count += 1
             number = self.conversation_count
         key = f"conv-{self.tag}-{number}"
-        body = {"customer": {"externalId": f"chaos-{self.tag}-{number}"}, "channel": "web",
-                "subject": f"chaos conversation {number}"}
+        body = self.conversation_body(number)
         op = {"kind": "conversation", "client": client_id, "key": key, "invoke": self.clock.now()}
         reply = self.post_with_retries(client, rng, op, "/v1/conversations", body,
                                        deadline or self.options.message_deadline)
@@ -57,6 +56,10 @@ class MessageWorkload:
                 self.conversations.append(reply["id"])
         self.history.add("conversations", op)
         return op
+
+    def conversation_body(self, number):
+        return {"customer": {"externalId": f"chaos-{self.tag}-{number}"}, "channel": "web",
+                "subject": f"chaos conversation {number}"}
 
     # Load
 

@@ -14,6 +14,7 @@ extension APIRoutes {
         api.patch("/conversations/:id") { request, context in try await updateConversation(request, context) }
         api.post("/conversations/:id/messages") { request, context in try await postMessage(request, context) }
         api.get("/conversations/:id/messages") { request, context in try await listMessages(request, context) }
+        api.get("/conversations/:id/deliveries") { request, context in try await listDeliveries(request, context) }
     }
 
     struct CustomerInput: Decodable, KnownFields {
@@ -234,6 +235,21 @@ extension APIRoutes {
         case .storeClosed:
             throw APIError.from(.stopped, directory: replica.status.directory)
         }
+    }
+
+    /// How the conversation's staff messages went out through its channel's webhook (the
+    /// outbox items of the conversation, oldest first); staff who may see the conversation.
+    private func listDeliveries(_ request: Request, _ context: APIContext) async throws -> Response {
+        let id = try pathID(context)
+        let viewer = context.identity.viewer
+        guard viewer.isStaff else { throw APIError(.forbidden, code: "forbidden", message: "only staff see deliveries") }
+        let limit = try pageLimit(request, default: 500)
+        let items = try await query(request) { desk -> [OutboxItem]? in
+            guard let conversation = desk.conversation(id: id), viewer.canSee(conversation) else { return nil }
+            return desk.outboxItems(conversationID: id, limit: limit)
+        }
+        guard let items else { throw APIError.notFound("conversation \(id) does not exist") }
+        return try jsonResponse(ItemsPage(items: items, nextCursor: nil))
     }
 
     struct ItemsPage<Item: Encodable>: Encodable {

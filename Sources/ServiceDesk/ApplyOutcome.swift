@@ -81,6 +81,8 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case slaPolicyUpdated = "sla_policy.updated"
     case businessCalendarCreated = "business_calendar.created"
     case businessCalendarUpdated = "business_calendar.updated"
+    /// A delivery attempt of an outbox item was recorded (delivered, to be retried, failed).
+    case outboxUpdated = "outbox.updated"
 }
 
 /// Something that happened, pushed to the WebSocket clients of every node.

@@ -19,6 +19,9 @@ extension Desk {
             return audience(ticket, formerAssigneeID: nil, internal: comment.internal)
         case .ticketAlert(let alert):
             return audience(alert.ticket, formerAssigneeID: event.formerAssigneeID, internal: true)
+        case .outboxItem(let item):
+            guard let ticket = item.ticketID.flatMap({ tickets[$0] }) else { return EventAudience(staffOnly: true) }
+            return audience(ticket, formerAssigneeID: nil, internal: true)
         default:
             return EventAudience(staffOnly: true)
         }

@@ -101,11 +101,14 @@ extension Desk {
 
     /// Outbox items after the item with id `afterID` (oldest first), optionally of one ticket
     /// or in one delivery status.
-    public func outboxItems(afterID: String? = nil, ticketID: String? = nil, status: OutboxStatus? = nil, limit: Int) -> [OutboxItem] {
+    public func outboxItems(
+        afterID: String? = nil, ticketID: String? = nil, conversationID: String? = nil, status: OutboxStatus? = nil, limit: Int
+    ) -> [OutboxItem] {
         let position = afterID.flatMap(Self.outboxPosition)
         let items = outbox.elements.lazy.filter { item in
             (position.map { ($0.index, $0.ordinal) < (item.index, item.ordinal) } ?? true)
-                && (ticketID == nil || item.ticketID == ticketID) && (status == nil || item.status == status)
+                && (ticketID == nil || item.ticketID == ticketID) && (conversationID == nil || item.conversationID == conversationID)
+                && (status == nil || item.status == status)
         }
         return Array(items.prefix(pageSize(limit)))
     }

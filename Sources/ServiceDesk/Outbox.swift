@@ -143,6 +143,7 @@ extension Desk {
             }
         }
         changeset.outboxUpdates.append(item)
+        changeset.emit(.outboxUpdated, .outboxItem(item), conversationID: item.conversationID)
         return .outboxItem(item)
     }
 

@@ -109,9 +109,15 @@ extension Desk {
         switch event.payload {
         case .staff, .team, .cannedResponse, .cannedResponseDeleted, .slots, .widget, .queue, .routingRule, .routingRuleDeleted:
             return EventAudience(staffOnly: true)
-        case .channelWebhook, .outboxItem:
-            // No event carries these (a webhook holds its secret); staff only should one ever.
+        case .channelWebhook:
+            // No event carries a webhook (it holds its secret); staff only should one ever.
             return EventAudience(staffOnly: true)
+        case .outboxItem(let item):
+            // How a delivery went is for the staff who see its conversation or ticket.
+            if let id = item.conversationID, let conversation = conversations[id] {
+                return audience(conversation, formerAssigneeID: nil, internal: true)
+            }
+            return ticketAudience(of: event)
         case .typing(let signal):
             guard let conversation = conversations[signal.conversationID] else { return EventAudience(staffOnly: true) }
             return audience(conversation, formerAssigneeID: nil, internal: false)

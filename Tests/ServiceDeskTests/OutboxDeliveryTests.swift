@@ -140,7 +140,12 @@ extension Harness {
         #expect(due.isEmpty, "no webhook yet")
         harness.ok(Harness.admin, .setChannelWebhook(SetChannelWebhook(channel: .wechat, url: "https://gw.example/wechat", secret: Harness.secret)))
         let fence = harness.desk.slotMap.fence(for: SlotMap.slot(of: "v1"))
-        harness.ok(.system, .recordOutboxDelivery(RecordOutboxDelivery(itemID: items[0].id, fence: fence, delivered: true)))
+        let recorded = harness.run(.system, .recordOutboxDelivery(RecordOutboxDelivery(itemID: items[0].id, fence: fence, delivered: true)))
+        let event = try #require(recorded.events.first)
+        #expect(recorded.events.count == 1 && event.type == .outboxUpdated && event.conversationID == "v1")
+        let audience = harness.desk.audience(of: event)
+        #expect(audience.internal && audience.conversationID == "v1", "staff who see the conversation, not the customer")
+        #expect(harness.desk.outboxItems(conversationID: "v1", limit: 10).map(\.messageID) == ["m2", "m4"])
         #expect(harness.desk.outboxItems(status: .delivered, limit: 10).map(\.messageID) == ["m2"])
         #expect(try Desk(records: harness.desk.records()) == harness.desk)
 

@@ -185,3 +185,51 @@ def test_routing_offers_a_conversation_and_the_agent_accepts_it(cluster, browser
     wait_for(driver, lambda d: d.find_element(By.ID, "conversation-assignee").text == "Alex", "the accepted conversation")
     assert not driver.find_elements(By.CSS_SELECTOR, offer)
     assert call(node, "GET", f"/v1/conversations/{conversation}", cluster.token).json()["assigneeID"] == "alex"
+
+
+def test_a_reply_to_a_wechat_customer_shows_how_it_went_out(cluster, browsers):
+    """On a WeChat conversation the customer does not read live: under the reply the console
+    says it could not be delivered yet (the gateway answers 500) and, once the gateway takes it,
+    that it was sent; after a reload too."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    accepting = threading.Event()
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204 if accepting.is_set() else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *arguments):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = call(cluster.nodes[1].url, "PUT", "/v1/channels/wechat/webhook", cluster.token,
+                    {"url": f"http://127.0.0.1:{server.server_address[1]}/wechat"})
+        assert hook.status_code == 201, hook.text
+        create_staff(cluster, "sam", role="supervisor")
+        conversation = open_conversation(cluster, "wx-parcel", "Parcel", channel="wechat")
+        customer_says(cluster, conversation, "我的包裹呢？")
+        driver = browsers()
+        sign_in(driver, cluster.nodes[2].url, "sam@example.com")
+        open_in_inbox(driver, conversation)
+        type_reply(driver, "It ships tomorrow.")
+        line = '#messages li[data-message-id] .message-delivery'
+        wait_for(driver, lambda d: "trying again" in " ".join(texts(d, line)), "the failed attempt under the reply")
+        assert "HTTP 500" in " ".join(texts(driver, line))
+        accepting.set()
+        wait_for(driver, lambda d: texts(d, line) == ["Sent to WeChat"], "the delivery", timeout=20)
+        screenshot(driver, "console-wechat-delivery")
+        driver.refresh()
+        wait_for(driver, console_is_live, "the live connection")
+        open_in_inbox(driver, conversation)
+        wait_for(driver, lambda d: texts(d, line) == ["Sent to WeChat"], "the delivery after a reload")
+        assert len(texts(driver, "#messages li[data-message-id]")) == 2
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -210,6 +210,13 @@ def test_an_agent_message_to_a_wechat_customer_is_posted_to_the_wechat_gateway(c
     item = cluster.wait_until(
         lambda: (found := ok(call(node, "GET", "/v1/outbox?status=delivered", token))["items"]) and found[0], "delivered")
     assert item["conversationID"] == conversation["id"] and item["messageID"] == sent["id"]
+    # Staff who see the conversation read how its messages went out; a customer does not.
+    deliveries = ok(call(node, "GET", f"/v1/conversations/{conversation['id']}/deliveries", token))["items"]
+    assert [(d["messageID"], d["status"]) for d in deliveries] == [(sent["id"], "delivered")]
+    login = requests.post(node.url + "/v1/auth/login", json={"email": "alex@example.com", "password": "correct horse battery"}, timeout=10)
+    alex = ok(login)["token"]
+    assert call(node, "GET", f"/v1/conversations/{conversation['id']}/deliveries", alex).status_code in (200, 404)
+    assert call(node, "GET", "/v1/conversations/nope/deliveries", token).status_code == 404
 
 
 def signed(secret, payload, timestamp=None):

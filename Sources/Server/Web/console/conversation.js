@@ -11,6 +11,10 @@ import { authorName, entryItem, pendingItem, unconfirmedSends } from "./thread.j
 
 const messagePageLimit = 500;
 const typingIntervalMs = 3000;
+/** Channels whose customers read the conversation live; on the others staff messages go out
+ * through the channel's gateway, and each shows how that went. */
+const liveChannels = new Set(["web", "app"]);
+const channelNames = { email: "email", wechat: "WeChat", weibo: "Weibo", messenger: "Messenger", phone: "the phone gateway" };
 
 export class ConversationView {
   /**
@@ -29,7 +33,10 @@ export class ConversationView {
     this.onOpenTicket = onOpenTicket || ((id) => location.assign(`../console/#t=${encodeURIComponent(id)}`));
     this.id = null;
     this.messages = new Map();
+    /** Message id → its outbox item (how it went out through the channel's gateway). */
+    this.deliveries = new Map();
     this.lastTypingAt = 0;
+    desk.on("outbox.updated", (event) => this.onDelivery(event.data));
     desk.on("message", (message) => this.onMessage(message));
     desk.on("conversation", ({ conversation, previous }) => {
       if (conversation.id !== this.id) return;
@@ -53,6 +60,7 @@ export class ConversationView {
   async open(id) {
     this.id = id;
     this.messages = new Map();
+    this.deliveries = new Map();
     this.readSent = 0;
     this.desk.markRead(id);
     this.build();
@@ -75,6 +83,41 @@ export class ConversationView {
     for (const message of messages) this.messages.set(message.id, message);
     this.renderMessages();
     this.markRead();
+    await this.loadDeliveries(opening);
+  }
+
+  /** How staff messages went out, for a conversation on a channel that is not live. */
+  async loadDeliveries(opening) {
+    const channel = this.conversation?.channel;
+    if (!channel || liveChannels.has(channel)) return;
+    try {
+      const answer = await this.api.get(`/v1/conversations/${encodeURIComponent(opening)}/deliveries`);
+      if (this.id !== opening) return;
+      for (const item of answer.items || []) if (item.messageID) this.deliveries.set(item.messageID, item);
+      this.renderMessages();
+    } catch {
+      // Without the statuses the thread still reads; the next live update fills them in.
+    }
+  }
+
+  onDelivery(item) {
+    if (!item || item.conversationID !== this.id || !item.messageID) return;
+    this.deliveries.set(item.messageID, item);
+    this.renderMessages();
+  }
+
+  /** "Sent to WeChat", "Sending to WeChat…", or why it did not go out. */
+  deliveryLine(message) {
+    const channel = this.conversation?.channel;
+    if (!channel || liveChannels.has(channel) || message.author.type === "customer" || message.internal) return null;
+    const where = channelNames[channel] || channel;
+    const item = this.deliveries.get(message.id);
+    let text = `Sending to ${where}…`;
+    let state = "pending";
+    if (item?.status === "delivered") [text, state] = [`Sent to ${where}`, "delivered"];
+    else if (item?.status === "failed") [text, state] = [`Not delivered to ${where}: ${item.lastError || "failed"}`, "failed"];
+    else if (item?.attempts) [text, state] = [`Not delivered yet (${item.attempts} attempts: ${item.lastError || "failed"}); trying again`, "retrying"];
+    return h("div", { class: `message-delivery message-delivery--${state}`, dataset: { delivery: state } }, text);
   }
 
   /** Reloads what a resync may have skipped. */
@@ -210,10 +253,12 @@ export class ConversationView {
   }
 
   messageItem(message, seen) {
+    const delivery = this.deliveryLine(message);
+    const read = seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null;
     return entryItem(message, {
       author: authorName(this.desk, message.author), internalLabel: "Internal note",
       dataset: { messageId: message.id, seq: message.seq },
-      footer: seen ? h("div", { class: "message-seen" }, "Seen by the customer") : null,
+      footer: delivery || read ? h("div", {}, delivery, read) : null,
     });
   }
 

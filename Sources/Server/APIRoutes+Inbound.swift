@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HTTPTypes
 import Hummingbird
 import ServiceDesk
 
@@ -16,18 +15,9 @@ extension APIRoutes {
         /// The channel's own id of the message (a WeChat MsgId, an email Message-ID): the same
         /// message brought in twice is posted once.
         var messageId: String
-        var customer: InboundCustomer
+        var customer: GatewayCustomer
         var text: String
         var attachments: [Attachment]?
-    }
-
-    struct InboundCustomer: Decodable {
-        /// The customer's id on the channel (WeChat OpenID, Messenger PSID, address, number).
-        var externalId: String
-        var name: String?
-        var email: String?
-        var phone: String?
-        var language: String?
     }
 
     /// Verifies the signature, finds or creates the customer (by their id on the channel) and
@@ -38,7 +28,7 @@ extension APIRoutes {
         let body = Array(try await collectBody(request, bytesMax: node.options.requestBodyBytesMax).readableBytesView)
         let secret = try await staleMachineRead { machine in machine.desk.channelWebhooks().first { $0.channel == channel }?.secret } ?? nil
         guard let secret else { throw APIError.notFound("channel \(channel.rawValue) has no webhook") }
-        try InboundSignature.verify(request.headers, body: body, secret: secret, now: Date())
+        try GatewaySignature.verify(request.headers, body: body, secret: secret, now: Date())
         let inbound = try decodeJSON(InboundRequest.self, from: Data(body))
         guard !inbound.messageId.isEmpty, inbound.messageId.utf8.count <= 256 else {
             throw APIError.badRequest("messageId must be 1 to 256 bytes")
@@ -54,9 +44,8 @@ extension APIRoutes {
 
     /// The customer known on `channel` by the id, created the first time (one of two racing
     /// first messages creates it, the key makes the other answer the same customer).
-    private func inboundCustomer(_ customer: InboundCustomer, on channel: Channel) async throws -> String {
-        let externalID = customer.externalId
-        guard !externalID.isEmpty, externalID.utf8.count <= DeskLimits.standard.idBytesMax else {
+    private func inboundCustomer(_ customer: GatewayCustomer, on channel: Channel) async throws -> String {
+        guard let externalID = customer.externalId, !externalID.isEmpty, externalID.utf8.count <= DeskLimits.standard.idBytesMax else {
             throw APIError.badRequest("customer.externalId must be 1 to \(DeskLimits.standard.idBytesMax) bytes")
         }
         let known = try await staleMachineRead { $0.desk.customer(channel: channel, externalID: externalID)?.id } ?? nil
@@ -85,57 +74,6 @@ extension APIRoutes {
     /// An idempotency key from channel values of any length and alphabet: a hash of them.
     static func inboundKey(_ what: String, _ channel: Channel, _ value: String) -> String {
         let digest = SHA256.hash(data: Array("\(channel.rawValue)\n\(value)".utf8))
-        return "inbound-\(what)-" + digest.map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// The check of an inbound request's `X-Switchboard-Timestamp` and `X-Switchboard-Signature`
-/// (`v1=` and the hex HMAC-SHA256 of `<timestamp>.<body>` under the channel's secret).
-enum InboundSignature {
-    /// How far the timestamp may be from this node's clock, so a captured request cannot be
-    /// replayed later.
-    static let toleranceSeconds: Int64 = 300
-
-    static let timestampField = HTTPField.Name("X-Switchboard-Timestamp")!
-    static let signatureField = HTTPField.Name("X-Switchboard-Signature")!
-
-    static func verify(_ headers: HTTPFields, body: [UInt8], secret: String, now: Date) throws {
-        // Bounds rather than a difference: any Int64 may arrive, and a subtraction could overflow.
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        guard let timestamp = headers[timestampField], let seconds = Int64(timestamp),
-            seconds >= nowSeconds - toleranceSeconds, seconds <= nowSeconds + toleranceSeconds
-        else { throw refusal("X-Switchboard-Timestamp is missing or more than \(toleranceSeconds) s from now") }
-        guard let signature = headers[signatureField], signature.hasPrefix("v1="),
-            let mac = hexBytes(signature.dropFirst(3)), mac.count == 32
-        else { throw refusal("X-Switchboard-Signature is missing or malformed") }
-        let signed = Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: SymmetricKey(data: Array(secret.utf8))) else {
-            throw refusal("the signature does not match")
-        }
-    }
-
-    private static func refusal(_ message: String) -> APIError {
-        APIError(.unauthorized, code: "bad_signature", message: message)
-    }
-
-    private static func hexBytes(_ text: Substring) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        return "inbound-\(what)-" + Hex.encode(digest)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import ServiceDesk
 
@@ -76,32 +75,15 @@ struct OutboxDeliverer: Sendable {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("switchboard", forHTTPHeaderField: "User-Agent")
         request.setValue(delivery.item.id, forHTTPHeaderField: "X-Switchboard-Delivery")
-        request.setValue(timestamp, forHTTPHeaderField: "X-Switchboard-Timestamp")
+        request.setValue(timestamp, forHTTPHeaderField: GatewaySignature.timestampField.rawName)
         request.setValue(
-            Self.signature(secret: delivery.webhook.secret, timestamp: timestamp, body: Array(body)),
-            forHTTPHeaderField: "X-Switchboard-Signature")
+            GatewaySignature.sign(secret: delivery.webhook.secret, timestamp: timestamp, body: Array(body)),
+            forHTTPHeaderField: GatewaySignature.signatureField.rawName)
         return request
-    }
-
-    /// `v1=` and the hex HMAC-SHA256 of `timestamp.body` under `secret`.
-    static func signature(secret: String, timestamp: String, body: [UInt8]) -> String {
-        let signed = Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
-        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
-        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
     /// What the gateway gets: the notification, whom it is for, and which attempt this is.
     struct Payload: Encodable {
-        struct Recipient: Encodable {
-            var id: String
-            var name: String?
-            var email: String?
-            var phone: String?
-            var language: String?
-            /// The customer's id on the notification's channel (WeChat OpenID, Messenger PSID…).
-            var externalId: String?
-        }
-
         var id: String
         var kind: OutboxKind
         var channel: Channel
@@ -114,15 +96,15 @@ struct OutboxDeliverer: Sendable {
         var attachments: [Attachment]?
         var createdAt: Timestamp
         var attempt: Int
-        var customer: Recipient
+        var customer: GatewayCustomer
     }
 
     static func payload(_ delivery: OutboxDelivery) throws -> Data {
         let item = delivery.item
         let customer = delivery.customer
-        let recipient = Payload.Recipient(
-            id: item.customerID, name: customer?.name, email: customer?.email, phone: customer?.phone,
-            language: customer?.language, externalId: customer?.externalIDs[item.channel])
+        let recipient = GatewayCustomer(
+            id: item.customerID, externalId: customer?.externalIDs[item.channel], name: customer?.name,
+            email: customer?.email, phone: customer?.phone, language: customer?.language)
         return try JSONEncoder.sorted.encode(Payload(
             id: item.id, kind: item.kind, channel: item.channel, ticketId: item.ticketID,
             conversationId: item.conversationID, messageId: item.messageID, text: item.text, attachments: item.attachments,

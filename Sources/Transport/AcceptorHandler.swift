@@ -99,13 +99,12 @@ final class AcceptorHandler: ChannelInboundHandler {
 
     /// Writes `frame`, then closes once it is written (closing at once could discard it).
     private func sendThenClose(_ frame: Frame, reason: String) {
-        guard !isClosing, let context else { return }
+        guard !isClosing, let channel = context?.channel else { return }
         core.log("inbound link from \(remoteAddress): \(reason); closing")
         isClosing = true
-        var buffer = context.channel.allocator.buffer(capacity: frame.payload.count + FrameCodec.overheadBytes)
-        FrameCodec.encode(frame, into: &buffer)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        write(frame, promise: written)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func receiveMessage(_ payload: [UInt8], from peer: NodeID) throws {
@@ -121,11 +120,11 @@ final class AcceptorHandler: ChannelInboundHandler {
         core.deliver(message, from: peer)
     }
 
-    private func write(_ frame: Frame) {
+    private func write(_ frame: Frame, promise: EventLoopPromise<Void>? = nil) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: frame.payload.count + FrameCodec.overheadBytes)
         FrameCodec.encode(frame, into: &buffer)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
 
     private func fail(_ reason: String) {

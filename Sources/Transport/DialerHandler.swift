@@ -106,9 +106,8 @@ final class DialerHandler: ChannelInboundHandler {
         case .fail(let error):
             fail(error.description)
             if case .removedFromCluster = error { link.removedFromCluster() }
-        case .sendAndFail(let frame, let error):
-            write(frame, promise: nil)
-            flush()
+        case .sendAndFail(_, let error):
+            // Only an acceptor says farewell; a dialer's handshake never asks for it.
             fail(error.description)
         }
     }

@@ -21,7 +21,7 @@ struct OutboxDelivererTests {
 
     @Test func theSignatureIsAnHMACOfTheTimestampAndTheBody() {
         // Computed independently: Python's hmac.new(secret, b'1700000000.{"a":1}', sha256).
-        let signature = OutboxDeliverer.signature(
+        let signature = GatewaySignature.sign(
             secret: "whsec_test-secret-0123456789abcdefghij", timestamp: "1700000000", body: Array(#"{"a":1}"#.utf8))
         #expect(signature == "v1=9b0d9f8e6c0292eaa7ad19181a0f4bc088d183105e62e1b9eefb5b9201dfb64a")
     }
@@ -32,7 +32,7 @@ struct OutboxDelivererTests {
         #expect(request.value(forHTTPHeaderField: "X-Switchboard-Delivery") == "812.0")
         #expect(request.value(forHTTPHeaderField: "X-Switchboard-Timestamp") == "1700000123")
         let body = try #require(request.httpBody)
-        #expect(request.value(forHTTPHeaderField: "X-Switchboard-Signature") == OutboxDeliverer.signature(
+        #expect(request.value(forHTTPHeaderField: "X-Switchboard-Signature") == GatewaySignature.sign(
             secret: "whsec_test-secret-0123456789abcdefghij", timestamp: "1700000123", body: Array(body)))
         let payload = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(payload["id"] as? String == "812.0" && payload["kind"] as? String == "solved" && payload["attempt"] as? Int == 3)

@@ -3,22 +3,22 @@ import HTTPTypes
 import Testing
 @testable import Server
 
-/// The check of a gateway's inbound request: the same signature the courier makes.
-struct InboundSignatureTests {
+/// The signature of both directions with a gateway: made for deliveries, checked on inbound requests.
+struct GatewaySignatureTests {
     private let secret = "whsec_test-secret-0123456789abcdefghij"
     private let body = Array(#"{"a":1}"#.utf8)
     private let now = Date(timeIntervalSince1970: 1_700_000_100)
 
     private func headers(timestamp: String? = "1700000000", signature: String?) -> HTTPFields {
         var fields = HTTPFields()
-        if let timestamp { fields[InboundSignature.timestampField] = timestamp }
-        if let signature { fields[InboundSignature.signatureField] = signature }
+        if let timestamp { fields[GatewaySignature.timestampField] = timestamp }
+        if let signature { fields[GatewaySignature.signatureField] = signature }
         return fields
     }
 
     private func refusal(_ fields: HTTPFields, body: [UInt8]? = nil, now: Date? = nil) -> String? {
         do {
-            try InboundSignature.verify(fields, body: body ?? self.body, secret: secret, now: now ?? self.now)
+            try GatewaySignature.verify(fields, body: body ?? self.body, secret: secret, now: now ?? self.now)
             return nil
         } catch let error as APIError {
             #expect(error.status == .unauthorized && error.code == "bad_signature")
@@ -33,14 +33,14 @@ struct InboundSignatureTests {
         let good = "v1=9b0d9f8e6c0292eaa7ad19181a0f4bc088d183105e62e1b9eefb5b9201dfb64a"
         #expect(refusal(headers(signature: good)) == nil)
         #expect(refusal(headers(signature: good.uppercased().replacingOccurrences(of: "V1=", with: "v1="))) == nil)
-        let made = OutboxDeliverer.signature(secret: secret, timestamp: "1700000000", body: body)
+        let made = GatewaySignature.sign(secret: secret, timestamp: "1700000000", body: body)
         #expect(made == good)
     }
 
     @Test func anythingElseIsRefused() {
-        let good = OutboxDeliverer.signature(secret: secret, timestamp: "1700000000", body: body)
+        let good = GatewaySignature.sign(secret: secret, timestamp: "1700000000", body: body)
         #expect(refusal(headers(signature: good), body: Array(#"{"a":2}"#.utf8))?.contains("does not match") == true)
-        #expect(refusal(headers(signature: OutboxDeliverer.signature(secret: secret + "x", timestamp: "1700000000", body: body)))?
+        #expect(refusal(headers(signature: GatewaySignature.sign(secret: secret + "x", timestamp: "1700000000", body: body)))?
             .contains("does not match") == true)
         #expect(refusal(headers(signature: nil))?.contains("missing or malformed") == true)
         #expect(refusal(headers(signature: "v1=zz"))?.contains("missing or malformed") == true)
@@ -48,7 +48,7 @@ struct InboundSignatureTests {
         #expect(refusal(headers(timestamp: nil, signature: good))?.contains("Timestamp") == true)
         // Extreme timestamps are refused, not a trap on overflow (the endpoint needs no token).
         for extreme in [Int64.min, Int64.max] {
-            let signature = OutboxDeliverer.signature(secret: secret, timestamp: String(extreme), body: body)
+            let signature = GatewaySignature.sign(secret: secret, timestamp: String(extreme), body: body)
             #expect(refusal(headers(timestamp: String(extreme), signature: signature))?.contains("Timestamp") == true)
         }
         // Replayed ten minutes later: refused, though the signature is good.

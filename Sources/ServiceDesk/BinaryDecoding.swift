@@ -9,7 +9,7 @@ struct BinaryInput {
     /// Binary-coded bytes (marker, then one value) whose structure is checked first.
     init(checking bytes: [UInt8], handWritten: Bool = true) throws(DeskDecodingError) {
         guard bytes.first == BinaryCoding.marker else { throw .malformed("not binary-coded") }
-        let end = try Self.skip(bytes, at: 1, depth: 0)
+        let end = try Self.skip(bytes, at: 1, depth: 0, checkingKeyOrder: true)
         guard end == bytes.count else { throw .malformed("trailing bytes") }
         self.bytes = bytes
         self.handWritten = handWritten
@@ -23,9 +23,14 @@ struct BinaryInput {
     static let null = BinaryInput(unchecked: [BinaryCoding.Tag.null.rawValue])
 
     /// The end of the value at `offset`, checking its structure on the way: known tags,
-    /// lengths and counts within the bytes, nesting no deeper than `BinaryCoding.depthMax`.
+    /// lengths and counts within the bytes, nesting no deeper than `BinaryCoding.depthMax`,
+    /// and, when `checkingKeyOrder`, every object's keys in strictly increasing byte order, as
+    /// the encoder writes them: the hand-written readers find a field by that order, so bytes
+    /// out of it would read differently through them than through `Codable`.
     /// Strings are checked to be UTF-8 when they are read.
-    static func skip(_ bytes: [UInt8], at offset: Int, depth: Int) throws(DeskDecodingError) -> Int {
+    static func skip(
+        _ bytes: [UInt8], at offset: Int, depth: Int, checkingKeyOrder: Bool = false
+    ) throws(DeskDecodingError) -> Int {
         guard depth <= BinaryCoding.depthMax else { throw .malformed("nesting too deep") }
         var position = offset
         let tagByte = try readByte(bytes, &position)
@@ -44,15 +49,30 @@ struct BinaryInput {
             return position + count
         case .array:
             let count = try readCount(bytes, &position)
-            for _ in 0..<count { position = try skip(bytes, at: position, depth: depth + 1) }
+            for _ in 0..<count {
+                position = try skip(bytes, at: position, depth: depth + 1, checkingKeyOrder: checkingKeyOrder)
+            }
             return position
         case .object:
             let count = try readCount(bytes, &position)
+            var previousKey: Range<Int>? = nil
             for _ in 0..<count {
-                position += try readCount(bytes, &position)
-                position = try skip(bytes, at: position, depth: depth + 1)
+                let length = try readCount(bytes, &position)
+                let key = position..<(position + length)
+                if checkingKeyOrder, let previousKey, !keyPrecedes(bytes, previousKey, key) {
+                    throw .malformed("object keys out of order")
+                }
+                previousKey = key
+                position = try skip(bytes, at: key.upperBound, depth: depth + 1, checkingKeyOrder: checkingKeyOrder)
             }
             return position
+        }
+    }
+
+    /// Whether the key at `left` sorts strictly before the key at `right` by their bytes.
+    private static func keyPrecedes(_ bytes: [UInt8], _ left: Range<Int>, _ right: Range<Int>) -> Bool {
+        bytes.withUnsafeBufferPointer { stored in
+            byteOrder(UnsafeBufferPointer(rebasing: stored[left]), UnsafeBufferPointer(rebasing: stored[right])) < 0
         }
     }
 

@@ -214,8 +214,13 @@ extension IdempotencyEntry: BinaryReadable {
 
 extension DeskResult: BinaryReadable {
     /// A message or conversation result by hand, from the synthesized form `{"message": {"_0": …}}`;
-    /// the others through `Codable`.
+    /// the others through `Codable`, and so is an object of other than one key, which `Codable`
+    /// reads by the keys it knows (ignoring any other).
     init(binary input: BinaryInput, at offset: Int) throws {
+        guard try input.objectCount(at: offset) == 1 else {
+            self = try DeskResult(from: BinaryDecoderImpl(input: input, offset: offset))
+            return
+        }
         var probe = try BinaryObjectReader(input, at: offset, as: DeskResult.self)
         if let payload = try probe.offset(of: "conversation") {
             var fields = try BinaryObjectReader(input, at: payload, as: DeskResult.self)
@@ -226,11 +231,6 @@ extension DeskResult: BinaryReadable {
             self = .message(try fields.value("_0"))
         } else {
             self = try DeskResult(from: BinaryDecoderImpl(input: input, offset: offset))
-            return
-        }
-        // The synthesized form has exactly one case key.
-        guard try input.objectCount(at: offset) == 1 else {
-            throw DecodingError.typeMismatch(DeskResult.self, .init(codingPath: [], debugDescription: "Invalid number of keys found, expected one."))
         }
     }
 }
@@ -265,10 +265,12 @@ extension AuditEntry: BinaryReadable {
 }
 
 extension Actor: BinaryReadable {
-    /// The synthesized form: one key naming the case, holding an object of its values.
+    /// The synthesized form: one key naming the case, holding an object of its values. An
+    /// object of other than one key goes to `Codable`, which reads it by the keys it knows.
     init(binary input: BinaryInput, at offset: Int) throws {
         guard try input.objectCount(at: offset) == 1 else {
-            throw DecodingError.typeMismatch(Actor.self, .init(codingPath: [], debugDescription: "Invalid number of keys found, expected one."))
+            self = try Actor(from: BinaryDecoderImpl(input: input, offset: offset))
+            return
         }
         var probe = try BinaryObjectReader(input, at: offset, as: Actor.self)
         if let values = try probe.offset(of: "adminToken") {

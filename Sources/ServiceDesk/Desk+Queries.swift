@@ -61,11 +61,11 @@ extension Desk {
         matching filter: ConversationFilter, limit: Int, after cursor: String? = nil,
         where include: (Conversation) -> Bool = { _ in true }
     ) -> Page<Conversation> {
-        let position = cursor.flatMap(ConversationCursor.init(encoded:))
+        let position = cursor.flatMap(ListingCursor.init(encoded:))
         let sorted = conversations.values
             .filter { filter.matches($0) && (position?.precedes($0) ?? true) && include($0) }
-            .sorted { ConversationCursor($0).precedes($1) }
-        return page(sorted, limit: limit) { ConversationCursor($0).encoded }
+            .sorted { ListingCursor($0).precedes($1) }
+        return page(sorted, limit: limit) { ListingCursor($0).encoded }
     }
 
     // MARK: Customers
@@ -185,14 +185,23 @@ protocol Identified: Sendable, Hashable {
 extension Customer: Identified {}
 extension StaffUser: Identified {}
 
-/// A position in the newest-first conversation order.
-struct ConversationCursor {
+/// Entities listed newest first: by creation time, then by id.
+protocol ListedNewestFirst {
+    var id: String { get }
+    var createdAt: Timestamp { get }
+}
+
+extension Conversation: ListedNewestFirst {}
+extension Ticket: ListedNewestFirst {}
+
+/// A position in a newest-first listing: the creation time and id of the last item shown.
+struct ListingCursor {
     var createdAt: Int64
     var id: String
 
-    init(_ conversation: Conversation) {
-        createdAt = conversation.createdAt.millisecondsSinceEpoch
-        id = conversation.id
+    init(_ item: some ListedNewestFirst) {
+        createdAt = item.createdAt.millisecondsSinceEpoch
+        id = item.id
     }
 
     init?(encoded: String) {
@@ -203,9 +212,9 @@ struct ConversationCursor {
 
     var encoded: String { "\(createdAt):\(id)" }
 
-    /// Whether `conversation` comes after this position in the listing.
-    func precedes(_ conversation: Conversation) -> Bool {
-        let other = conversation.createdAt.millisecondsSinceEpoch
-        return other != createdAt ? other < createdAt : conversation.id < id
+    /// Whether `item` comes after this position in the listing.
+    func precedes(_ item: some ListedNewestFirst) -> Bool {
+        let other = item.createdAt.millisecondsSinceEpoch
+        return other != createdAt ? other < createdAt : item.id < id
     }
 }

@@ -57,13 +57,13 @@ extension Desk {
         matching filter: TicketFilter, limit: Int, after cursor: String? = nil,
         where include: (Ticket) -> Bool = { _ in true }
     ) -> Page<Ticket> {
-        let position = cursor.flatMap(TicketCursor.init(encoded:))
+        let position = cursor.flatMap(ListingCursor.init(encoded:))
         let sorted = tickets.values
             .filter { filter.matches($0, requester: customers[$0.requesterID]) && (position?.precedes($0) ?? true) && include($0) }
-            .sorted { TicketCursor($0).precedes($1) }
+            .sorted { ListingCursor($0).precedes($1) }
         let size = pageSize(limit)
         let items = Array(sorted.prefix(size))
-        return Page(items: items, nextCursor: sorted.count > size ? items.last.map { TicketCursor($0).encoded } : nil)
+        return Page(items: items, nextCursor: sorted.count > size ? items.last.map { ListingCursor($0).encoded } : nil)
     }
 
     /// Comments of a ticket with seq greater than `afterSeq`, oldest first. Customers' views
@@ -117,30 +117,5 @@ extension Desk {
         let parts = id.split(separator: ".")
         guard parts.count == 2, let index = UInt64(parts[0]), let ordinal = Int(parts[1]) else { return nil }
         return (index, ordinal)
-    }
-}
-
-/// A position in the newest-first ticket order.
-struct TicketCursor {
-    var createdAt: Int64
-    var id: String
-
-    init(_ ticket: Ticket) {
-        createdAt = ticket.createdAt.millisecondsSinceEpoch
-        id = ticket.id
-    }
-
-    init?(encoded: String) {
-        guard let colon = encoded.firstIndex(of: ":"), let time = Int64(encoded[..<colon]) else { return nil }
-        createdAt = time
-        id = String(encoded[encoded.index(after: colon)...])
-    }
-
-    var encoded: String { "\(createdAt):\(id)" }
-
-    /// Whether `ticket` comes after this position in the listing.
-    func precedes(_ ticket: Ticket) -> Bool {
-        let other = ticket.createdAt.millisecondsSinceEpoch
-        return other != createdAt ? other < createdAt : ticket.id < id
     }
 }

@@ -220,7 +220,7 @@ extension APIRoutes {
 
     private func listMessages(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
-        let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
+        let after = try afterParameter(request)
         let limit = try pageLimit(request, default: 100)
         let viewer = context.identity.viewer
         let lookup = try await query(request, machine: { machine in
@@ -283,6 +283,13 @@ extension APIRoutes {
     }
 
     /// `?limit=`: a positive number, reduced to the desk's page size; anything else is an error.
+    /// The `after` query parameter of the listings read by seq or index: 0 when absent.
+    func afterParameter(_ request: Request) throws -> UInt64 {
+        guard let text = request.uri.queryParameters.get("after") else { return 0 }
+        guard let after = UInt64(text) else { throw APIError.badRequest("after must be a whole number, 0 or more") }
+        return after
+    }
+
     func pageLimit(_ request: Request, default value: Int = 50) throws -> Int {
         guard let text = request.uri.queryParameters.get("limit") else { return value }
         guard let limit = Int(text), limit >= 1 else { throw APIError.badRequest("limit must be a positive number") }

@@ -204,7 +204,7 @@ extension APIRoutes {
     /// The newest staff actions, oldest first, after log index `?after=`.
     private func auditLog(_ request: Request, _ context: APIContext) async throws -> Response {
         try context.identity.require(.admin, to: "read the audit log")
-        let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
+        let after = try afterParameter(request)
         let limit = try pageLimit(request)
         let entries = try await query(request) { $0.auditLog(afterIndex: after, limit: limit) }
         return try jsonResponse(ItemsPage(items: entries, nextCursor: entries.last.map { String($0.index) }))

@@ -225,7 +225,7 @@ extension APIRoutes {
 
     private func listComments(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
-        let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
+        let after = try afterParameter(request)
         let limit = try pageLimit(request, default: 100)
         let viewer = context.identity.viewer
         let comments = try await query(request) { desk -> [TicketComment]? in
@@ -238,7 +238,7 @@ extension APIRoutes {
 
     private func ticketHistory(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try pathID(context)
-        let after = request.uri.queryParameters.get("after").flatMap(UInt64.init) ?? 0
+        let after = try afterParameter(request)
         let limit = try pageLimit(request, default: 100)
         let viewer = context.identity.viewer
         let entries = try await query(request) { desk -> [TicketHistoryEntry]? in

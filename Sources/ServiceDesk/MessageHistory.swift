@@ -28,6 +28,8 @@ public struct MessagePage: Sendable, Hashable {
     /// The page's messages, oldest first. A record that is missing, out of place or undecodable
     /// is reported, never skipped: it means a damaged store.
     public func read(from source: some RecordSource) throws -> [Message] {
+        // `afterSeq` comes from the client and may be any number, up to UInt64.max.
+        guard afterSeq < lastSeq else { return [] }
         var found: [Message] = []
         var nextSeq = afterSeq + 1
         while found.count < size, nextSeq <= lastSeq {

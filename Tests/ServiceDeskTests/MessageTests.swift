@@ -19,6 +19,9 @@ import Testing
         #expect(try harness.messages("v1", afterSeq: 20, limit: 3, includeInternal: false).map(\.seq) == [21, 22, 23])
         #expect(try harness.messages("v1", afterSeq: 3, limit: 3, includeInternal: false).map(\.seq) == [4, 6, 7])
         #expect(try harness.messages("v1", afterSeq: 25, limit: 3).isEmpty)
+        // Any number a client sends: past the last seq is an empty page, not an overflow.
+        #expect(try harness.messages("v1", afterSeq: 26, limit: 3).isEmpty)
+        #expect(try harness.messages("v1", afterSeq: .max, limit: 3).isEmpty)
     }
 
     @Test func customerMessageCarriesWholeMessageInEvent() throws {

@@ -80,6 +80,23 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(cluster_factory):
     assert node.get("/v1/conversations").json()["items"] == []
 
 
+def test_listing_after_any_number_answers_and_the_node_stays_up(cluster_factory):
+    """`after` comes from the client: the largest number is an empty page (it once overflowed
+    and stopped the node), and text that is not a number is a clear error."""
+    cluster = cluster_factory().start()
+    node = cluster.nodes[1]
+    conversation = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "v9"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    assert post(cluster, node, path, {"author": {"type": "customer"}, "text": "hello"}).status_code == 201
+    largest = node.get(path + "?after=18446744073709551615")
+    assert largest.status_code == 200 and largest.json()["items"] == []
+    for bad in ["18446744073709551616", "-1", "abc"]:
+        refused = node.get(path + "?after=" + bad)
+        assert refused.status_code == 400 and refused.json()["error"]["message"] == "after must be a whole number, 0 or more"
+    assert [m["text"] for m in node.get(path + "?after=0").json()["items"]] == ["hello"]
+    assert node.get("/health/live").status_code == 200
+
+
 def test_conversation_status_and_queue_change_and_the_customer_is_readable(cluster_factory):
     cluster = cluster_factory().start()
     node = cluster.nodes[3]

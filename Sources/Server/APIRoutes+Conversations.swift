@@ -282,7 +282,6 @@ extension APIRoutes {
         try await propose(action, actor: context.identity.actor, request: request, status: status)
     }
 
-    /// `?limit=`: a positive number, reduced to the desk's page size; anything else is an error.
     /// The `after` query parameter of the listings read by seq or index: 0 when absent.
     func afterParameter(_ request: Request) throws -> UInt64 {
         guard let text = request.uri.queryParameters.get("after") else { return 0 }
@@ -290,6 +289,7 @@ extension APIRoutes {
         return after
     }
 
+    /// `?limit=`: a positive number, reduced to the desk's page size; anything else is an error.
     func pageLimit(_ request: Request, default value: Int = 50) throws -> Int {
         guard let text = request.uri.queryParameters.get("limit") else { return value }
         guard let limit = Int(text), limit >= 1 else { throw APIError.badRequest("limit must be a positive number") }

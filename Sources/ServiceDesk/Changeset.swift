@@ -93,7 +93,10 @@ extension Desk {
             let previous = conversations[conversation.id]
             routing.replace(previous, with: conversation)
             conversations[conversation.id] = conversation
-            if previous == nil { noteNewest(conversation) }
+            if previous == nil {
+                noteNewest(conversation)
+                conversationOrder.insert(conversation)
+            }
             if let previous, conversation.onlyTailAdvanced(from: previous, by: changeset.messages) { continue }
             writer.put(RecordKey.conversation(conversation.id), StoredRecord.conversation(conversation).encoded())
         }

@@ -61,11 +61,9 @@ extension Desk {
         matching filter: ConversationFilter, limit: Int, after cursor: String? = nil,
         where include: (Conversation) -> Bool = { _ in true }
     ) -> Page<Conversation> {
-        let position = cursor.flatMap(ListingCursor.init(encoded:))
-        let sorted = conversations.values
-            .filter { filter.matches($0) && (position?.precedes($0) ?? true) && include($0) }
-            .sorted { ListingCursor($0).precedes($1) }
-        return page(sorted, limit: limit) { ListingCursor($0).encoded }
+        conversationOrder.page(after: cursor, limit: pageSize(limit)) { id in
+            conversations[id].flatMap { filter.matches($0) && include($0) ? $0 : nil }
+        }
     }
 
     // MARK: Customers
@@ -184,37 +182,3 @@ protocol Identified: Sendable, Hashable {
 
 extension Customer: Identified {}
 extension StaffUser: Identified {}
-
-/// Entities listed newest first: by creation time, then by id.
-protocol ListedNewestFirst {
-    var id: String { get }
-    var createdAt: Timestamp { get }
-}
-
-extension Conversation: ListedNewestFirst {}
-extension Ticket: ListedNewestFirst {}
-
-/// A position in a newest-first listing: the creation time and id of the last item shown.
-struct ListingCursor {
-    var createdAt: Int64
-    var id: String
-
-    init(_ item: some ListedNewestFirst) {
-        createdAt = item.createdAt.millisecondsSinceEpoch
-        id = item.id
-    }
-
-    init?(encoded: String) {
-        guard let colon = encoded.firstIndex(of: ":"), let time = Int64(encoded[..<colon]) else { return nil }
-        createdAt = time
-        id = String(encoded[encoded.index(after: colon)...])
-    }
-
-    var encoded: String { "\(createdAt):\(id)" }
-
-    /// Whether `item` comes after this position in the listing.
-    func precedes(_ item: some ListedNewestFirst) -> Bool {
-        let other = item.createdAt.millisecondsSinceEpoch
-        return other != createdAt ? other < createdAt : item.id < id
-    }
-}

@@ -434,6 +434,7 @@ extension Desk {
             }
             noteNewest(conversation)
         }
+        conversationOrder = CreationOrder(conversations.values)
         try rebuildRouting()
         try rebuildTicketState()
     }

@@ -57,13 +57,9 @@ extension Desk {
         matching filter: TicketFilter, limit: Int, after cursor: String? = nil,
         where include: (Ticket) -> Bool = { _ in true }
     ) -> Page<Ticket> {
-        let position = cursor.flatMap(ListingCursor.init(encoded:))
-        let sorted = tickets.values
-            .filter { filter.matches($0, requester: customers[$0.requesterID]) && (position?.precedes($0) ?? true) && include($0) }
-            .sorted { ListingCursor($0).precedes($1) }
-        let size = pageSize(limit)
-        let items = Array(sorted.prefix(size))
-        return Page(items: items, nextCursor: sorted.count > size ? items.last.map { ListingCursor($0).encoded } : nil)
+        ticketOrder.page(after: cursor, limit: pageSize(limit)) { id in
+            tickets[id].flatMap { filter.matches($0, requester: customers[$0.requesterID]) && include($0) ? $0 : nil }
+        }
     }
 
     /// Comments of a ticket with seq greater than `afterSeq`, oldest first. Customers' views

@@ -2,7 +2,7 @@
 extension Desk {
     mutating func commitTickets(_ changeset: Changeset, writer: inout RecordWriter) {
         for ticket in changeset.tickets {
-            tickets[ticket.id] = ticket
+            if tickets.updateValue(ticket, forKey: ticket.id) == nil { ticketOrder.insert(ticket) }
             ticketTimers[ticket.id] = nextTimer(of: ticket)
             writer.put(RecordKey.ticket(ticket.id), StoredRecord.ticket(ticket).encoded())
         }
@@ -90,6 +90,7 @@ extension Desk {
     mutating func rebuildTicketState() throws(DeskDecodingError) {
         ticketComments = try gapless(ticketComments, "comments") { $0.seq }
         ticketHistory = try gapless(ticketHistory, "history") { $0.seq }
+        ticketOrder = CreationOrder(tickets.values)
         for ticket in tickets.values {
             guard customers[ticket.requesterID] != nil else { throw .malformed("ticket \(ticket.id) names a missing customer") }
             guard UInt64(ticketComments[ticket.id]?.count ?? 0) == ticket.lastCommentSeq,

@@ -11,6 +11,8 @@ public struct Desk: Sendable, Hashable {
     var customers: [String: Customer] = [:]
     var customerIDByExternalID: [ExternalID: String] = [:]
     var conversations: [String: Conversation] = [:]
+    /// The conversations in creation order, for newest-first listings (derived, rebuilt on load).
+    var conversationOrder = CreationOrder()
     /// Each customer's newest conversation per channel (by creation time, then id): where a
     /// channel's next inbound message goes. Derived from `conversations`, rebuilt on load.
     var newestConversationIDs: [NewestKey: String] = [:]
@@ -26,6 +28,8 @@ public struct Desk: Sendable, Hashable {
     /// `conversations` and rebuilt on load.
     var routing = RoutingIndex()
     var tickets: [String: Ticket] = [:]
+    /// The tickets in creation order, like `conversationOrder`.
+    var ticketOrder = CreationOrder()
     /// Each ticket's comments in seq order: `ticketComments[id][n]` has seq `n + 1`.
     var ticketComments: [String: [TicketComment]] = [:]
     /// Each ticket's history in seq order, like its comments.

@@ -53,6 +53,19 @@ enum DeskBenchmark {
         }
     }
 
+    /// A newest-first page of 50 conversations of the 10,000, then the page after it, as the
+    /// console's list asks for them; a query reads the desk on the Raft thread, so its time is
+    /// time every write waits. An op is one page.
+    static func list() throws -> Result {
+        let desk = try populated()
+        return Measure.repeatedly {
+            Measure.timed(2) {
+                let first = desk.conversations(matching: ConversationFilter(status: .open), limit: 50)
+                consume(desk.conversations(matching: ConversationFilter(status: .open), limit: 50, after: first.nextCursor))
+            }
+        }
+    }
+
     static let startTime: Int64 = 1_764_000_000_000
 
     static func message(number: Int, conversation: Int, time: Int64) -> Command {

@@ -9,18 +9,6 @@ import Testing
         var createdAt: Timestamp
     }
 
-    /// SplitMix64, so a failure replays from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var value = state
-            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-            return value ^ (value >> 31)
-        }
-    }
-
     /// The listing as it was computed before the index: filter, sort newest first, cut.
     private func reference(_ items: [Item], after cursor: String?, limit: Int, include: (Item) -> Bool) -> Page<Item> {
         let position = cursor.flatMap(ListingCursor.init(encoded:))
@@ -31,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: 1...20) func pagesMatchFilteringAndSortingEverything(seed: UInt64) {
-        var generator = Generator(state: seed)
+        var generator = SeededRandom(state: seed)
         // Few distinct times, so many items tie on time and are ordered by id.
         let items = (0..<Int.random(in: 0...300, using: &generator)).map { number in
             Item(id: "i\(number)-\(generator.next() % 1000)", createdAt: Timestamp(millisecondsSinceEpoch: Int64(generator.next() % 40)))

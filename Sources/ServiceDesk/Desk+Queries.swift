@@ -160,18 +160,35 @@ extension Desk {
 
     func pageSize(_ limit: Int) -> Int { min(max(limit, 1), limits.pageSizeMax) }
 
-    private func page<Item>(_ sorted: [Item], limit: Int, cursor: (Item) -> String) -> Page<Item> {
-        let size = pageSize(limit)
-        let items = Array(sorted.prefix(size))
-        let next = sorted.count > size ? items.last.map(cursor) : nil
-        return Page(items: items, nextCursor: next)
-    }
-
+    /// A page of `table` in id order after the cursor id. One pass that keeps the page's
+    /// items and one more in order, instead of copying and sorting the whole table: this runs
+    /// on the Raft thread, and the customers are as many as the conversations.
     private func pageByID<Item: Identified>(
         _ table: [String: Item], limit: Int, after cursor: String?, where include: (Item) -> Bool
     ) -> Page<Item> {
-        let sorted = table.values.filter { (cursor == nil || $0.id > cursor!) && include($0) }.sorted { $0.id < $1.id }
-        return page(sorted, limit: limit) { $0.id }
+        let size = pageSize(limit)
+        var smallest: [Item] = []
+        smallest.reserveCapacity(size + 1)
+        for item in table.values {
+            if let cursor, item.id <= cursor { continue }
+            if smallest.count > size, let last = smallest.last, item.id > last.id { continue }
+            guard include(item) else { continue }
+            smallest.insert(item, at: Self.firstIndex(in: smallest, withIDAbove: item.id))
+            if smallest.count > size + 1 { smallest.removeLast() }
+        }
+        let items = Array(smallest.prefix(size))
+        return Page(items: items, nextCursor: smallest.count > size ? items.last?.id : nil)
+    }
+
+    /// The position of the first item of `sorted` (in id order) whose id is above `id`.
+    private static func firstIndex<Item: Identified>(in sorted: [Item], withIDAbove id: String) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].id <= id { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }
 

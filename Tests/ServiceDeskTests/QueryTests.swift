@@ -40,6 +40,31 @@ import Testing
         #expect(seen == ["q9", "q8", "q7", "q6", "q5", "q4", "q3", "q2", "q1", "q0", "v1"])
     }
 
+    /// Pages by id come from one pass over the table that keeps only a page: they must be the
+    /// pages of filtering and sorting it all, whatever the ids, limits and filter.
+    @Test(arguments: 1...8) func pagesByIDMatchSortingEverything(seed: UInt64) {
+        var generator = SeededRandom(state: seed)
+        var harness = Harness.populated()
+        for number in 0..<Int.random(in: 0...80, using: &generator) {
+            harness.ok(.system, .createCustomer(CreateCustomer(id: "k\(generator.next() % 500)-\(number)", name: "N\(number % 3)")))
+        }
+        let include: (Customer) -> Bool = { $0.name != "N1" }
+        let table: [String: Customer] = harness.desk.customers
+        let all = table.values.filter(include).map(\.id).sorted()
+        let limit = Int.random(in: 1...12, using: &generator)
+        var cursor: String? = nil
+        var listed: [String] = []
+        repeat {
+            let page = harness.desk.customers(limit: limit, after: cursor, where: include)
+            #expect(page.items.count <= limit)
+            listed += page.items.map(\.id)
+            #expect(page.nextCursor == nil || page.nextCursor == page.items.last?.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(listed == all)
+        #expect(harness.desk.customers(limit: limit, after: "k2", where: include).items.map(\.id) == Array(all.filter { $0 > "k2" }.prefix(limit)))
+    }
+
     @Test func customerAndAuditPages() {
         var harness = deskWithConversations()
         let first = harness.desk.customers(limit: 1)

@@ -92,6 +92,7 @@ extension Desk {
             precondition(conversation.routingIsConsistent, "conversation \(conversation.id) has stale routing state")
             let previous = conversations[conversation.id]
             routing.replace(previous, with: conversation)
+            totals.replace(previous, with: conversation)
             conversations[conversation.id] = conversation
             if previous == nil {
                 noteNewest(conversation)

@@ -437,6 +437,7 @@ extension Desk {
         conversationOrder = CreationOrder(conversations.values)
         try rebuildRouting()
         try rebuildTicketState()
+        totals = DeskTotals(conversations: conversations.values, tickets: tickets.values)
     }
 
     /// The state held in memory as bytes (every record but the messages), identical on every

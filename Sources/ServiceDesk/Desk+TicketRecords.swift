@@ -2,7 +2,9 @@
 extension Desk {
     mutating func commitTickets(_ changeset: Changeset, writer: inout RecordWriter) {
         for ticket in changeset.tickets {
-            if tickets.updateValue(ticket, forKey: ticket.id) == nil { ticketOrder.insert(ticket) }
+            let previous = tickets.updateValue(ticket, forKey: ticket.id)
+            if previous == nil { ticketOrder.insert(ticket) }
+            totals.replace(previous, with: ticket)
             ticketTimers[ticket.id] = nextTimer(of: ticket)
             writer.put(RecordKey.ticket(ticket.id), StoredRecord.ticket(ticket).encoded())
         }

@@ -43,6 +43,8 @@ public struct Desk: Sendable, Hashable {
     var webhooks: [Channel: ChannelWebhook] = [:]
     var audit = FIFO<AuditEntry>()
     var idempotency = IdempotencyTable()
+    /// What the live figures count over all conversations and tickets (derived, rebuilt on load).
+    var totals = DeskTotals()
 
     struct NewestKey: Sendable, Hashable {
         var customerID: String

@@ -45,74 +45,135 @@ public struct LiveStats: Sendable, Hashable, Codable {
 }
 
 extension Desk {
-    /// The live figures at `now`.
+    /// The live figures at `now`. A query on the Raft thread, where every write waits for it:
+    /// it reads the totals apply keeps, the conversations awaiting an agent and the agents'
+    /// held conversations, never every conversation or ticket.
     public func liveStats(now: Timestamp) -> LiveStats {
-        var waiting: [String: (count: Int, oldest: Timestamp)] = [:]
-        var load: [String: Int] = [:]
-        var channels: [Channel: LiveStats.ChannelStats] = [:]
-        var open = 0
-        var firstResponse = Average(), handle = Average()
-        var ratingTotal = 0, rated = 0
-        for conversation in conversations.values {
-            count(conversation, into: &channels)
-            if conversation.status == .open || conversation.status == .pending {
-                open += 1
-                if let assignee = conversation.assigneeID {
-                    load[assignee, default: 0] += 1
-                } else if let queue = conversation.queue, conversation.status == .open {
-                    let previous = waiting[queue] ?? (0, conversation.createdAt)
-                    waiting[queue] = (previous.count + 1, min(previous.oldest, conversation.createdAt))
-                }
-            }
-            if let first = conversation.firstResponseAt { firstResponse.add(first, since: conversation.createdAt) }
-            if let resolved = conversation.resolvedAt { handle.add(resolved, since: conversation.createdAt) }
-            if let rating = conversation.rating {
-                ratingTotal += rating.score
-                rated += 1
-            }
-        }
-        let withSLA = tickets.values.filter { $0.slaPolicyID != nil }
-        let breached = withSLA.filter { !$0.sla.breached.isEmpty }.count
-        return LiveStats(
-            time: now,
-            queues: waiting.keys.sorted().map { queue in
-                LiveStats.QueueStats(
-                    queue: queue, waiting: waiting[queue]!.count,
-                    longestWaitSeconds: max(0, (now.millisecondsSinceEpoch - waiting[queue]!.oldest.millisecondsSinceEpoch) / 1000))
+        LiveStats(
+            time: now, queues: queueStats(now: now), agents: agentStats(),
+            channels: totals.channels.keys.sorted { $0.rawValue < $1.rawValue }.map { channel in
+                let counts = totals.channels[channel]!
+                return LiveStats.ChannelStats(channel: channel, open: counts.open, pending: counts.pending, resolved: counts.resolved)
             },
-            agents: staff.values.filter(\.active).sorted { $0.id < $1.id }.map { user in
-                LiveStats.AgentStats(
-                    id: user.id, name: user.name, status: user.status, load: load[user.id] ?? 0,
-                    concurrentConversationsMax: user.concurrentConversationsMax)
-            },
-            channels: channels.keys.sorted { $0.rawValue < $1.rawValue }.map { channels[$0]! },
-            openConversations: open, firstResponseSecondsAverage: firstResponse.value, handleSecondsAverage: handle.value,
-            csatAverage: rated == 0 ? nil : Double(ratingTotal) / Double(rated), ratedConversations: rated,
-            ticketsWithSLA: withSLA.count, ticketsBreached: breached,
-            slaCompliance: withSLA.isEmpty ? nil : Double(withSLA.count - breached) / Double(withSLA.count))
+            openConversations: totals.openConversations,
+            firstResponseSecondsAverage: totals.firstResponse.seconds, handleSecondsAverage: totals.handle.seconds,
+            csatAverage: totals.rated == 0 ? nil : Double(totals.ratingTotal) / Double(totals.rated),
+            ratedConversations: totals.rated, ticketsWithSLA: totals.ticketsWithSLA, ticketsBreached: totals.ticketsBreached,
+            slaCompliance: totals.ticketsWithSLA == 0
+                ? nil : Double(totals.ticketsWithSLA - totals.ticketsBreached) / Double(totals.ticketsWithSLA))
     }
 
-    private func count(_ conversation: Conversation, into channels: inout [Channel: LiveStats.ChannelStats]) {
-        var stats = channels[conversation.channel] ?? LiveStats.ChannelStats(channel: conversation.channel, open: 0, pending: 0, resolved: 0)
-        switch conversation.status {
-        case .open: stats.open += 1
-        case .pending: stats.pending += 1
-        case .resolved: stats.resolved += 1
-        case .closed: break
+    /// Open, unassigned conversations in each queue: all of them await an agent.
+    private func queueStats(now: Timestamp) -> [LiveStats.QueueStats] {
+        var waiting: [String: (count: Int, oldest: Timestamp)] = [:]
+        for id in routing.awaiting {
+            guard let conversation = conversations[id], conversation.status == .open, conversation.assigneeID == nil,
+                let queue = conversation.queue
+            else { continue }
+            let previous = waiting[queue] ?? (0, conversation.createdAt)
+            waiting[queue] = (previous.count + 1, min(previous.oldest, conversation.createdAt))
         }
-        channels[conversation.channel] = stats
+        return waiting.keys.sorted().map { queue in
+            LiveStats.QueueStats(
+                queue: queue, waiting: waiting[queue]!.count,
+                longestWaitSeconds: max(0, (now.millisecondsSinceEpoch - waiting[queue]!.oldest.millisecondsSinceEpoch) / 1000))
+        }
+    }
+
+    /// Active staff with the open and pending conversations assigned to them (of those they
+    /// hold, which include the ones offered to them).
+    private func agentStats() -> [LiveStats.AgentStats] {
+        staff.values.filter(\.active).sorted { $0.id < $1.id }.map { user in
+            let assigned = routing.heldByAgent[user.id]?.count { conversations[$0]?.assigneeID == user.id } ?? 0
+            return LiveStats.AgentStats(
+                id: user.id, name: user.name, status: user.status, load: assigned,
+                concurrentConversationsMax: user.concurrentConversationsMax)
+        }
     }
 }
 
-/// A running mean of durations in seconds.
-private struct Average {
-    private var total: Double = 0
-    private var count = 0
-
-    mutating func add(_ end: Timestamp, since start: Timestamp) {
-        total += Double(end.millisecondsSinceEpoch - start.millisecondsSinceEpoch) / 1000
-        count += 1
+/// What the live figures count over every conversation and ticket, kept by apply as each one
+/// changes (`replace`), derived and rebuilt on load. Durations are summed in whole
+/// milliseconds, so removing a conversation's share takes back exactly what adding it gave.
+struct DeskTotals: Sendable, Hashable {
+    struct StatusCounts: Sendable, Hashable {
+        /// Every conversation on the channel: a channel is listed once it has had one.
+        var all = 0
+        var open = 0
+        var pending = 0
+        var resolved = 0
     }
 
-    var value: Double? { count == 0 ? nil : total / Double(count) }
+    struct DurationTotal: Sendable, Hashable {
+        var milliseconds: Int64 = 0
+        var count = 0
+
+        var seconds: Double? { count == 0 ? nil : Double(milliseconds) / 1000 / Double(count) }
+
+        mutating func add(_ end: Timestamp?, since start: Timestamp, sign: Int) {
+            guard let end else { return }
+            milliseconds += Int64(sign) * (end.millisecondsSinceEpoch - start.millisecondsSinceEpoch)
+            count += sign
+        }
+    }
+
+    private(set) var channels: [Channel: StatusCounts] = [:]
+    /// Conversations not yet resolved or closed.
+    private(set) var openConversations = 0
+    private(set) var firstResponse = DurationTotal()
+    private(set) var handle = DurationTotal()
+    private(set) var ratingTotal = 0
+    private(set) var rated = 0
+    private(set) var ticketsWithSLA = 0
+    private(set) var ticketsBreached = 0
+
+    init() {}
+
+    /// The totals of whole tables, as on load.
+    init(conversations: some Sequence<Conversation>, tickets: some Sequence<Ticket>) {
+        for conversation in conversations { replace(nil, with: conversation) }
+        for ticket in tickets { replace(nil, with: ticket) }
+    }
+
+    /// Takes `old`'s share out (nil when new) and `new`'s in. Most changes (a message
+    /// posted) touch nothing counted here, and cost a few comparisons.
+    mutating func replace(_ old: Conversation?, with new: Conversation) {
+        if let old {
+            guard old.status != new.status || old.channel != new.channel || old.firstResponseAt != new.firstResponseAt
+                || old.resolvedAt != new.resolvedAt || old.rating != new.rating || old.createdAt != new.createdAt
+            else { return }
+            count(old, sign: -1)
+        }
+        count(new, sign: 1)
+    }
+
+    mutating func replace(_ old: Ticket?, with new: Ticket) {
+        if let old { count(old, sign: -1) }
+        count(new, sign: 1)
+    }
+
+    private mutating func count(_ conversation: Conversation, sign: Int) {
+        var counts = channels[conversation.channel] ?? StatusCounts()
+        counts.all += sign
+        switch conversation.status {
+        case .open: counts.open += sign
+        case .pending: counts.pending += sign
+        case .resolved: counts.resolved += sign
+        case .closed: break
+        }
+        channels[conversation.channel] = counts.all == 0 ? nil : counts
+        if conversation.status == .open || conversation.status == .pending { openConversations += sign }
+        firstResponse.add(conversation.firstResponseAt, since: conversation.createdAt, sign: sign)
+        handle.add(conversation.resolvedAt, since: conversation.createdAt, sign: sign)
+        if let rating = conversation.rating {
+            ratingTotal += sign * rating.score
+            rated += sign
+        }
+    }
+
+    private mutating func count(_ ticket: Ticket, sign: Int) {
+        guard ticket.slaPolicyID != nil else { return }
+        ticketsWithSLA += sign
+        if !ticket.sla.breached.isEmpty { ticketsBreached += sign }
+    }
 }

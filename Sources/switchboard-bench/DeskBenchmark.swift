@@ -66,6 +66,15 @@ enum DeskBenchmark {
         }
     }
 
+    /// The supervisors' live figures over the 10,000 conversations (a read on the Raft thread,
+    /// which each dashboard asks for every few seconds). An op is one `liveStats`.
+    static func liveStats() throws -> Result {
+        let desk = try populated()
+        return Measure.repeatedly {
+            Measure.timed(1) { consume(desk.liveStats(now: Timestamp(millisecondsSinceEpoch: startTime + 86_400_000))) }
+        }
+    }
+
     static let startTime: Int64 = 1_764_000_000_000
 
     static func message(number: Int, conversation: Int, time: Int64) -> Command {

@@ -5,7 +5,7 @@
 // Every benchmark prints one line `bench NAME ops_per_s=… ns_per_op=… ops=…`. An "op" is one
 // command, entry or batch as the name says. Numbers are wall-clock on whatever machine runs it:
 // compare them with each other and across commits on the same machine, not across machines.
-// Names: codec, desk-apply, desk-apply-encoded, desk-apply-stored, desk-snapshot-100k, desk-list, raft-commit-1, raft-commit-64, rocksdb-append-1,
+// Names: codec, desk-apply, desk-apply-encoded, desk-apply-stored, desk-snapshot-100k, desk-list, desk-live-stats, raft-commit-1, raft-commit-64, rocksdb-append-1,
 // rocksdb-append-64, and desk-memory (resident bytes a desk grows by per message applied, printed as
 // `rss_bytes_per_message`) (all by default).
 import Foundation
@@ -17,6 +17,7 @@ let benchmarks: [(name: String, run: () throws -> Result)] = [
     ("desk-apply-stored", StoredApplyBenchmark.run),
     ("desk-snapshot-100k", { try DeskBenchmark.snapshot(messages: 100_000) }),
     ("desk-list", DeskBenchmark.list),
+    ("desk-live-stats", DeskBenchmark.liveStats),
     ("raft-commit-1", { RaftBenchmark.run(batch: 1) }),
     ("raft-commit-64", { RaftBenchmark.run(batch: 64) }),
     ("rocksdb-append-1", { try AppendBenchmark.run(batch: 1) }),

@@ -116,4 +116,82 @@ import Testing
         #expect(stats.channels.first { $0.channel == .wechat }?.resolved == 1)
         #expect(stats.firstResponseSecondsAverage != nil && stats.handleSecondsAverage != nil)
     }
+
+    /// The figures come from totals apply keeps and the routing index: they must be those of
+    /// reading every conversation and ticket, after every kind of change and after a restart.
+    @Test(arguments: [3, 17, 2_024] as [UInt64])
+    func figuresMatchReadingEverything(seed: UInt64) throws {
+        var generator = CommandGenerator(seed: seed)
+        var harness = Harness.populated()
+        harness.ok(.system, .createConversation(CreateConversation(id: "w1", customer: .existing(id: "c2"), channel: .email, queue: "billing")))
+        for index in 1...600 {
+            var command = generator.next()
+            command.time = Timestamp(millisecondsSinceEpoch: harness.time + Int64(index) * 1_000)
+            let outcome = harness.desk.apply(command, index: harness.index + UInt64(index))
+            harness.store.write(outcome.changes)
+            guard index.isMultiple(of: 100) else { continue }
+            let now = Timestamp(millisecondsSinceEpoch: harness.time + Int64(index) * 1_000 + 5_000)
+            #expect(harness.desk.liveStats(now: now) == Self.reference(harness.desk, now: now))
+        }
+        let now = Timestamp(millisecondsSinceEpoch: harness.time + 700_000)
+        let restarted = try Desk(records: harness.store.sorted)
+        #expect(restarted.liveStats(now: now) == harness.desk.liveStats(now: now))
+        #expect(harness.desk.liveStats(now: now).channels.contains { $0.resolved > 0 || $0.pending > 0 })
+    }
+
+    /// The figures as computed before the totals: one pass over every conversation and ticket.
+    static func reference(_ desk: Desk, now: Timestamp) -> LiveStats {
+        var waiting: [String: (count: Int, oldest: Timestamp)] = [:]
+        var load: [String: Int] = [:]
+        var channels: [Channel: LiveStats.ChannelStats] = [:]
+        var open = 0
+        var firstResponse: (Int64, Int) = (0, 0), handle: (Int64, Int) = (0, 0)
+        var ratingTotal = 0, rated = 0
+        for conversation in desk.allConversations {
+            var counts = channels[conversation.channel] ?? LiveStats.ChannelStats(channel: conversation.channel, open: 0, pending: 0, resolved: 0)
+            switch conversation.status {
+            case .open: counts.open += 1
+            case .pending: counts.pending += 1
+            case .resolved: counts.resolved += 1
+            case .closed: break
+            }
+            channels[conversation.channel] = counts
+            if conversation.status == .open || conversation.status == .pending {
+                open += 1
+                if let assignee = conversation.assigneeID {
+                    load[assignee, default: 0] += 1
+                } else if let queue = conversation.queue, conversation.status == .open {
+                    let previous = waiting[queue] ?? (0, conversation.createdAt)
+                    waiting[queue] = (previous.count + 1, min(previous.oldest, conversation.createdAt))
+                }
+            }
+            let created = conversation.createdAt.millisecondsSinceEpoch
+            if let first = conversation.firstResponseAt { firstResponse = (firstResponse.0 + first.millisecondsSinceEpoch - created, firstResponse.1 + 1) }
+            if let resolved = conversation.resolvedAt { handle = (handle.0 + resolved.millisecondsSinceEpoch - created, handle.1 + 1) }
+            if let rating = conversation.rating {
+                ratingTotal += rating.score
+                rated += 1
+            }
+        }
+        let withSLA = desk.tickets.values.filter { $0.slaPolicyID != nil }
+        let breached = withSLA.filter { !$0.sla.breached.isEmpty }.count
+        let average: ((Int64, Int)) -> Double? = { $0.1 == 0 ? nil : Double($0.0) / 1000 / Double($0.1) }
+        return LiveStats(
+            time: now,
+            queues: waiting.keys.sorted().map { queue in
+                LiveStats.QueueStats(
+                    queue: queue, waiting: waiting[queue]!.count,
+                    longestWaitSeconds: max(0, (now.millisecondsSinceEpoch - waiting[queue]!.oldest.millisecondsSinceEpoch) / 1000))
+            },
+            agents: desk.allStaffUsers().filter(\.active).map { user in
+                LiveStats.AgentStats(
+                    id: user.id, name: user.name, status: user.status, load: load[user.id] ?? 0,
+                    concurrentConversationsMax: user.concurrentConversationsMax)
+            },
+            channels: channels.keys.sorted { $0.rawValue < $1.rawValue }.map { channels[$0]! },
+            openConversations: open, firstResponseSecondsAverage: average(firstResponse), handleSecondsAverage: average(handle),
+            csatAverage: rated == 0 ? nil : Double(ratingTotal) / Double(rated), ratedConversations: rated,
+            ticketsWithSLA: withSLA.count, ticketsBreached: breached,
+            slaCompliance: withSLA.isEmpty ? nil : Double(withSLA.count - breached) / Double(withSLA.count))
+    }
 }

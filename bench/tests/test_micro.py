@@ -8,8 +8,8 @@ import subprocess
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 BINARY = ROOT / ".build" / "debug" / "switchboard-bench"
 # desk-memory and desk-snapshot-100k apply 100,000 messages and more: minutes in a debug build.
-NAMES = ["codec", "desk-apply", "desk-apply-encoded", "desk-apply-stored", "desk-list", "raft-commit-1",
-         "raft-commit-64", "rocksdb-append-1", "rocksdb-append-64"]
+NAMES = ["codec", "desk-apply", "desk-apply-encoded", "desk-apply-stored", "desk-list", "desk-live-stats",
+         "raft-commit-1", "raft-commit-64", "rocksdb-append-1", "rocksdb-append-64"]
 
 
 def test_every_micro_benchmark_runs_and_prints_its_line():

@@ -105,13 +105,7 @@ struct BusinessClock {
 
     /// The last piece starting at or before `instant`; the first piece also covers all before it.
     private func pieceIndex(containing instant: Int64) -> Int {
-        var low = 0
-        var high = changes.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if changes[middle].utcSeconds * 1_000 <= instant { low = middle } else { high = middle - 1 }
-        }
-        return low
+        max(changes.partitionPoint { $0.utcSeconds * 1_000 <= instant } - 1, 0)
     }
 
     /// 0 = Monday … 6 = Sunday; day 0 (1970-01-01) was a Thursday.

@@ -55,14 +55,14 @@ struct CreationOrder: Sendable, Hashable {
             keys.append(key)
             return
         }
-        keys.insert(key, at: firstIndex(notBelow: key))
+        keys.insert(key, at: keys.partitionPoint { $0 < key })
     }
 
     /// Up to `limit` items older than the `after` cursor (from the start when nil or not a
     /// cursor), newest first, of those `include` gives; the cursor of the next page when more
     /// are left.
     func page<Item: ListedNewestFirst>(after cursor: String?, limit: Int, include: (String) -> Item?) -> Page<Item> {
-        let end = cursor.flatMap(ListingCursor.init(encoded:)).map(firstIndex(notBelow:)) ?? keys.count
+        let end = cursor.flatMap(ListingCursor.init(encoded:)).map { cursor in keys.partitionPoint { $0 < cursor } } ?? keys.count
         var items: [Item] = []
         for key in keys[..<end].reversed() {
             guard let item = include(key.id) else { continue }
@@ -70,16 +70,5 @@ struct CreationOrder: Sendable, Hashable {
             items.append(item)
         }
         return Page(items: items, nextCursor: nil)
-    }
-
-    /// The position of the first key at or above `key`.
-    private func firstIndex(notBelow key: ListingCursor) -> Int {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }

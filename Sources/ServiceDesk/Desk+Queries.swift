@@ -173,22 +173,11 @@ extension Desk {
             if let cursor, item.id <= cursor { continue }
             if smallest.count > size, let last = smallest.last, item.id > last.id { continue }
             guard include(item) else { continue }
-            smallest.insert(item, at: Self.firstIndex(in: smallest, withIDAbove: item.id))
+            smallest.insert(item, at: smallest.partitionPoint { $0.id < item.id })
             if smallest.count > size + 1 { smallest.removeLast() }
         }
         let items = Array(smallest.prefix(size))
         return Page(items: items, nextCursor: smallest.count > size ? items.last?.id : nil)
-    }
-
-    /// The position of the first item of `sorted` (in id order) whose id is above `id`.
-    private static func firstIndex<Item: Identified>(in sorted: [Item], withIDAbove id: String) -> Int {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle].id <= id { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
 

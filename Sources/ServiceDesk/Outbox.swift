@@ -151,14 +151,9 @@ extension Desk {
     func outboxOffset(of id: String) -> Int? {
         guard let wanted = OutboxItem.position(of: id) else { return nil }
         let elements = outbox.elements
-        var low = elements.startIndex, high = elements.endIndex
-        while low < high {
-            let middle = (low + high) / 2
-            let item = elements[middle]
-            if (item.index, item.ordinal) < wanted { low = middle + 1 } else { high = middle }
-        }
-        guard low < elements.endIndex, elements[low].id == id else { return nil }
-        return low - elements.startIndex
+        let found = elements.partitionPoint { ($0.index, $0.ordinal) < wanted }
+        guard found < elements.endIndex, elements[found].id == id else { return nil }
+        return found - elements.startIndex
     }
 }
 

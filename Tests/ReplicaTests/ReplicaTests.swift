@@ -154,13 +154,19 @@ struct ReplicaTests {
         #expect(cluster.replicas[4]!.status.directory.members.count == 4)
     }
 
-    @Test func removedMemberLeavesAndTheRestKeepWorking() async throws {
-        let cluster = try LocalCluster(nodes: [1, 2, 3])
-        defer { cluster.shutdown() }
+    /// Starts a 3-node `cluster` and removes one follower through the leader.
+    private func removeAFollower(of cluster: LocalCluster) async throws -> (leader: NodeID, removed: NodeID) {
         try cluster.startAll()
         let leader = try await cluster.waitForLeader()
         let removed = [1, 2, 3].first { $0 != leader }!
         try await cluster.replicas[leader]!.removeMember(removed)
+        return (leader, removed)
+    }
+
+    @Test func removedMemberLeavesAndTheRestKeepWorking() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        defer { cluster.shutdown() }
+        let (leader, removed) = try await removeAFollower(of: cluster)
         cluster.stop(removed)
         #expect(try await cluster.put("after", "removal", via: leader) == .written(version: 1))
         #expect(cluster.replicas[leader]!.status.confState.voters.count == 2)
@@ -172,10 +178,7 @@ struct ReplicaTests {
     @Test func aNodeToldItWasRemovedRefusesWritesAndReads() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         defer { cluster.shutdown() }
-        try cluster.startAll()
-        let leader = try await cluster.waitForLeader()
-        let removed = [1, 2, 3].first { $0 != leader }!
-        try await cluster.replicas[leader]!.removeMember(removed)
+        let (leader, removed) = try await removeAFollower(of: cluster)
         let remembered = try await cluster.waitFor(timeoutSeconds: 5) {
             cluster.replicas[leader]!.status.directory.removed.isEmpty ? nil : cluster.replicas[leader]!.status.directory.removed
         }

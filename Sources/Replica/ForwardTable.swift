@@ -50,7 +50,6 @@ final class ForwardTable: Sendable {
     private let state: Mutex<State>
     private let appliedIndex = Atomic<UInt64>(0)
     private let leaderToForwardTo = Atomic<UInt64>(noNode)
-    private let leadingHere = Atomic<Bool>(false)
     private let removedFromCluster = Atomic<Bool>(false)
     /// At most this many forwarded proposals wait at once; more are refused as overloaded.
     let pendingMax: Int
@@ -67,23 +66,41 @@ final class ForwardTable: Sendable {
     /// for a retryable one); returns its request id, or nil after failing `completion` (the
     /// table is closed, or full). `data`, the framed command, is kept for a retryable one.
     func register(_ completion: Completion, leader: NodeID, deadline: UInt64, data: [UInt8]) -> UInt64? {
-        let retryData = completion.retryable ? data : nil
+        add(Pending(completion: completion, leader: leader, retryData: completion.retryable ? data : nil), deadline: deadline) {
+            $0.forwardedTotal += 1
+        }
+    }
+
+    /// Adds `pending` unless the table is closed or full (then fails its completion and
+    /// returns nil); `update` changes the state in the same lock.
+    private func add(_ pending: Pending, deadline: UInt64, _ update: (inout State) -> Void) -> UInt64? {
         let outcome = state.withLock { state -> Result<UInt64, ReplicaError> in
             if let error = state.closedWith { return .failure(error) }
             guard state.pending.count < pendingMax else { return .failure(.overloaded) }
             let requestID = state.nextRequestID
             state.nextRequestID += 1
-            state.pending[requestID] = Pending(completion: completion, leader: leader, retryData: retryData)
+            state.pending[requestID] = pending
             state.expiries.append((deadline, requestID))
-            state.forwardedTotal += 1
+            update(&state)
             return .success(requestID)
         }
         switch outcome {
         case .success(let requestID):
             return requestID
         case .failure(let error):
-            fail([completion], with: error)
+            fail([pending.completion], with: error)
             return nil
+        }
+    }
+
+    /// Takes a retryable proposal that this node proposed as leader and lost its place (see
+    /// `ReplicaCore.requeue`): it waits, like one refused by a former leader, for the Raft
+    /// thread's next turn to send it to the leader it knows, or to propose it here if this
+    /// node leads (`Replica.publishLeader`). Not counted as a forwarded proposal.
+    func requeue(_ completion: Completion, deadline: UInt64, data: [UInt8]) {
+        precondition(completion.retryable, "only a retryable proposal may be proposed again")
+        _ = add(Pending(completion: completion, leader: noNode, retryData: data), deadline: deadline) {
+            $0.refusals = true
         }
     }
 
@@ -122,14 +139,10 @@ final class ForwardTable: Sendable {
         }
     }
 
-    /// Whether this node led at the Raft thread's last turn: its proposals are then its own.
-    var isLeading: Bool { leadingHere.load(ordering: .acquiring) }
-
     /// Called by the Raft thread after each turn of its loop.
     func publishLeader(role: Role, leader: NodeID, of node: NodeID) {
         let target = role == .leader || leader == node ? noNode : leader
         leaderToForwardTo.store(target, ordering: .releasing)
-        leadingHere.store(role == .leader, ordering: .releasing)
     }
 
     /// Points the proposals that may be sent again and wait on another leader at `leader`, and

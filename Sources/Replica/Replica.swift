@@ -196,10 +196,6 @@ public final class Replica: Sendable {
 
     // MARK: - Requests
 
-    /// Whether this node leads (as of its Raft thread's last turn). A proposal made elsewhere
-    /// travels to the leader, and is worth making retryable (see `propose(_:retryable:deliver:)`).
-    public var isLeading: Bool { forwardTable.isLeading }
-
     /// Proposes an application command (through the leader) and returns the state machine's
     /// answer once the command is applied on this node's leader.
     public func propose(_ command: [UInt8]) async throws(ReplicaError) -> [UInt8] {

@@ -162,12 +162,13 @@ extension ReplicaCore {
                 waiter.completion.deliver(.success(result))
             }
         } else {
-            fail([waiter.completion], with: .dropped)
+            dropped(waiter)
         }
     }
 
     private func leadershipChanged(_ soft: SoftState) {
         guard soft.role != .leader else { return }
+        requeueRetryableWaiters()
         // Reads waiting for a leader's confirmation will not get it from a leader that changed
         // (RaftCore drops them): fail them now so that callers retry at once.
         let hint = soft.leader

@@ -6,6 +6,9 @@ import Storage
 struct ProposalWaiter {
     var term: Term
     var completion: Completion
+    /// The framed command of a retryable proposal, kept so that it can go on to the next
+    /// leader should this node lose its leadership before the entry is applied (`requeue`).
+    var retryData: [UInt8]?
 }
 
 /// A linearizable read waiting for its read index to be confirmed and applied.
@@ -120,18 +123,64 @@ public final class ReplicaCore {
         do {
             let indexes = try raft.propose(batch: proposals.map(\.0))
             for (offset, index) in indexes.enumerated() {
-                register(index: index, completion: proposals[offset].1)
+                register(index: index, completion: proposals[offset].1, data: proposals[offset].0)
             }
         } catch {
-            fail(proposals.map(\.1), with: replicaError(error))
+            failOrRequeue(proposals, with: error)
         }
     }
 
-    func register(index: LogIndex, completion: Completion) {
+    /// Fails proposals the leader refused, except retryable ones refused only because
+    /// leadership is moving (a handover under way, or this node no longer leads): those wait
+    /// for the next leader (`requeue`).
+    private func failOrRequeue(_ proposals: [([UInt8], Completion)], with error: RaftError) {
+        let leadershipMoving = error == .proposalDropped || error == .notLeader(leaderHint: raft.leader)
+        for (data, completion) in proposals {
+            if leadershipMoving && completion.retryable {
+                requeue(data, completion)
+            } else {
+                fail([completion], with: replicaError(error))
+            }
+        }
+    }
+
+    func register(index: LogIndex, completion: Completion, data: [UInt8]? = nil) {
         // A waiter left at this index by an earlier term lost its entry to a new leader.
-        if let replaced = waiters[index] { fail([replaced.completion], with: .dropped) }
-        waiters[index] = ProposalWaiter(term: raft.term, completion: completion)
+        if let replaced = waiters[index] { dropped(replaced) }
+        waiters[index] = ProposalWaiter(
+            term: raft.term, completion: completion, retryData: completion.retryable ? data : nil)
         expiries.append((deadline(), .proposal(index, raft.term)))
+    }
+
+    /// A waiter whose entry was replaced by another leader's: a retryable proposal goes on to
+    /// the next leader, any other fails as dropped (not applied).
+    func dropped(_ waiter: ProposalWaiter) {
+        if let data = waiter.retryData {
+            requeue(data, waiter.completion)
+        } else {
+            fail([waiter.completion], with: .dropped)
+        }
+    }
+
+    /// Hands a retryable proposal that lost its place here to the forward table, which sends
+    /// it to the leader once one is known, or back to this node's own log when it leads
+    /// (`Replica.publishLeader`). The state machine applies it once even if its first copy
+    /// commits as well, and answers the first result. Its deadline starts again.
+    func requeue(_ data: [UInt8], _ completion: Completion) {
+        status.proposalsRequeuedTotal += 1
+        forwardTable.requeue(completion, deadline: deadline(), data: data)
+    }
+
+    /// Sends every retryable proposal waiting here on towards the next leader: this node no
+    /// longer leads, so its entries commit only if the new leader has them, which this node
+    /// cannot know (cut off, it would learn nothing until the deadline). The new leader
+    /// applies the copy once, after the first one should that commit too.
+    func requeueRetryableWaiters() {
+        let retryable = waiters.filter { $0.value.retryData != nil }.sorted { $0.key < $1.key }
+        for (index, waiter) in retryable {
+            waiters[index] = nil
+            requeue(waiter.retryData!, waiter.completion)
+        }
     }
 
     /// Hands a framed command to the leader, which answers when it is applied. Most

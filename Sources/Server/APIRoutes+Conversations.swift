@@ -317,7 +317,7 @@ extension APIRoutes {
     /// domain's refusal becomes the matching API error. `replayed` says that the caller's key
     /// was used before, never that a key the server made was (see `DeskProposal`).
     func apply(_ action: Command.Action, actor: Actor, idempotencyKey: String? = nil) async throws -> (DeskResult, replayed: Bool) {
-        let proposal = DeskProposal(action, actor: actor, idempotencyKey: idempotencyKey, proposedAtLeader: replica.isLeading)
+        let proposal = DeskProposal(action, actor: actor, idempotencyKey: idempotencyKey)
         let answer = try await perform { try await replica.proposeForAnswer(proposal.command, retryable: proposal.retryable) }
         let (result, replayed) = try Self.deskResult(answer)
         return (result, proposal.reportsReplay && replayed)
@@ -327,12 +327,12 @@ extension APIRoutes {
     /// applied once however often it is proposed, so the replica may send it again to a new
     /// leader (`Replica.propose(_:retryable:deliver:)`).
     ///
-    /// A command proposed on a node that does not lead travels to the leader, which may die
-    /// before it answers, having committed the command or not. One without the client's key
-    /// therefore gets a key the server makes (`serverKeyPrefix` and a random UUID), which
-    /// makes it retryable too: the next leader applies it once, or answers the first result.
-    /// At the leader no key is added: its proposals never travel, and each key takes a place
-    /// in the desk's bounded table of recent keys.
+    /// Leadership may move before a command is applied: the leader it went to dies or hands
+    /// over, or the node that proposed it as leader loses its leadership, with the command
+    /// committed or not. One without the client's key therefore gets a key the server makes
+    /// (`serverKeyPrefix` and a random UUID), which makes it retryable too: the next leader
+    /// applies it once, or answers the first result. Each key takes a place in the desk's
+    /// bounded table of recent keys, as a client's does.
     struct DeskProposal {
         static let serverKeyPrefix = "server-"
 
@@ -342,11 +342,11 @@ extension APIRoutes {
         /// replays only when the first application's answer was lost on the way.
         var reportsReplay: Bool
 
-        init(_ action: Command.Action, actor: Actor, idempotencyKey: String?, proposedAtLeader: Bool) {
-            let key = idempotencyKey ?? (proposedAtLeader ? nil : Self.serverKeyPrefix + RandomID.make())
+        init(_ action: Command.Action, actor: Actor, idempotencyKey: String?) {
+            let key = idempotencyKey ?? Self.serverKeyPrefix + RandomID.make()
             let command = Command(time: .now, actor: actor, idempotencyKey: key, action: action)
             self.command = NodeStateMachine.command(.desk, command.encoded())
-            retryable = key != nil
+            retryable = true
             reportsReplay = idempotencyKey != nil
         }
 

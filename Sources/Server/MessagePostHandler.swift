@@ -197,8 +197,7 @@ struct MessagePosts: ImmediateMessagePosts {
             let actor = try? routes.immediateAuthor(post.author, conversationID: conversationID, identity: identity)
         else { return nil }
         return APIRoutes.DeskProposal(
-            APIRoutes.postMessageAction(post, conversationID: conversationID), actor: actor, idempotencyKey: key,
-            proposedAtLeader: routes.replica.isLeading)
+            APIRoutes.postMessageAction(post, conversationID: conversationID), actor: actor, idempotencyKey: key)
     }
 
     func response(

@@ -26,6 +26,10 @@ enum MetricsText {
         gauge("switchboard_raft_learners", "Number of learners.", status.confState.learners.count)
         counter("switchboard_proposals_total", "Commands proposed through this node.", status.proposalsTotal)
         counter("switchboard_proposals_failed_total", "Commands that failed or timed out.", status.proposalsFailedTotal)
+        counter(
+            "switchboard_proposals_requeued_total",
+            "Keyed writes proposed here as leader that went on to the next leader when leadership moved.",
+            status.proposalsRequeuedTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
         counter(
             "switchboard_forwarded_answers_awaiting_apply_total",

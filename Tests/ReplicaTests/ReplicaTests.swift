@@ -349,6 +349,57 @@ struct ReplicaTests {
         #expect(try await cluster.read("a", via: other) == "1")
     }
 
+    /// A leader cut off from the others takes two writes it cannot commit, then loses its
+    /// leadership. The retryable one goes on to the leader the others elected once the
+    /// former leader hears from it, and is applied there once; the other, whose entry the
+    /// new leader overwrites, fails.
+    @Test func aRetryableWriteAtALeaderThatLosesItsLeadershipGoesToTheNextLeader() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 10_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let replica = cluster.replicas[leader]!
+        let other = [1, 2, 3].first { $0 != leader }!
+        cluster.network.isolate(leader)
+        let retryable = Task { try await replica.put("a", "1", retryable: true) }
+        let plain = Task { try await replica.put("b", "2") }
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
+        _ = try await cluster.waitFor { replica.status.role != .leader ? true : nil }
+        _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
+        #expect(replica.status.proposalsRequeuedTotal == 1)
+        cluster.network.heal()
+        #expect(try await retryable.value == .written(version: 1))
+        await #expect(throws: ReplicaError.self) { try await plain.value }
+        #expect(try await cluster.read("a", via: other) == "1")
+        #expect(try await cluster.read("b", via: other) == nil)
+    }
+
+    /// While a handover is under way the leader takes no proposal. A write that is not
+    /// retryable fails at once; a retryable one waits and is applied once the leadership is
+    /// settled (here the handover cannot finish: the target never hears that it may start).
+    @Test func aRetryableWriteAtALeaderHandingOverWaitsForTheOutcome() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = {
+            $0.proposalTimeoutMilliseconds = 10_000
+            $0.electionTimeoutTicks = 50
+        }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let replica = cluster.replicas[leader]!
+        let target = [1, 2, 3].first { $0 != leader }!
+        cluster.network.cut(from: leader, to: target)
+        try await replica.transferLeader(to: target)
+        await #expect(throws: ReplicaError.rejected(.proposalDropped)) { try await cluster.put("b", "2", via: leader) }
+        let retryable = Task { try await replica.put("a", "1", retryable: true) }
+        _ = try await cluster.waitFor { replica.status.proposalsRequeuedTotal >= 1 ? true : nil }
+        cluster.network.heal()
+        #expect(try await retryable.value == .written(version: 1))
+        #expect(try await cluster.read("a", via: target) == "1")
+        #expect(try await cluster.read("b", via: target) == nil)
+    }
+
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }

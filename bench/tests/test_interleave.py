@@ -27,3 +27,23 @@ def test_each_variant_gets_its_mean_range_p99_and_cpu_in_order_of_first_appearan
 
 def test_no_runs_give_no_rows():
     assert summarise("") == []
+
+
+INTERLEAVE = pathlib.Path(__file__).resolve().parent.parent / "interleave"
+
+
+def refused(*arguments):
+    result = subprocess.run([str(INTERLEAVE), *arguments], capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stderr
+
+
+def test_an_unknown_option_is_refused_before_any_cluster_starts():
+    code, error = refused("--help")
+    assert code == 2 and "unknown option --help" in error
+
+
+def test_a_variant_without_a_binary_is_refused():
+    code, error = refused("--rounds", "1", "nolabel")
+    assert code == 2 and "not LABEL=BINARY" in error
+    code, error = refused("new=/no/such/binary")
+    assert code == 2 and "not an executable: /no/such/binary" in error

@@ -270,6 +270,44 @@ def test_a_write_forwarded_to_a_leader_that_dies_is_answered_by_the_next_leader(
     assert [m["text"] for m in survivor.get(path).json()["items"]] == ["still there?"]
 
 
+def test_a_write_at_a_leader_that_loses_its_leadership_is_answered_by_the_next_leader(cluster_factory):
+    """The leader takes a message post without an Idempotency-Key while both followers are
+    down, so it cannot commit it, and steps down. The followers then restart and elect one
+    of them (the former leader paused meanwhile), whose log does not have the post. The
+    former leader, resumed, sends the post on to the new leader (with the key it made for it)
+    instead of answering 503 when the new leader's log replaces its entry: the post is applied
+    once."""
+    cluster = cluster_factory().start()
+    leader = cluster.leader()
+    followers = [node for node in cluster.nodes.values() if node is not leader]
+    conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "deposed"}, "channel": "web"}).json()
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    cluster.wait_until(lambda: all((node.status() or {}).get("applied") == leader.status()["applied"] for node in followers),
+                       "the followers to apply the conversation")
+    proposed = leader.metrics().get("switchboard_proposals_total", 0)
+    # Killed, not paused: a paused follower's socket would still take the leader's append.
+    for node in followers:
+        node.kill()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            answer = pool.submit(requests.post, leader.url + path, json={"author": {"type": "customer"}, "text": "lost?"},
+                                 headers=cluster.headers, timeout=30)
+            cluster.wait_until(lambda: leader.metrics().get("switchboard_proposals_total", 0) > proposed, "the post proposed")
+            cluster.wait_until(lambda: (leader.status() or {}).get("leader") == "", "the leader to step down")
+            leader.process.send_signal(signal.SIGSTOP)
+            for node in followers:
+                node.start()
+            cluster.wait_until(lambda: any((node.status() or {}).get("leader") == str(node.id) for node in followers),
+                               "a follower elected")
+            leader.process.send_signal(signal.SIGCONT)
+            reply = answer.result()
+    finally:
+        leader.process.send_signal(signal.SIGCONT)
+    assert reply.status_code == 201, reply.text
+    assert leader.metrics().get("switchboard_proposals_requeued_total", 0) == 1
+    assert [m["text"] for m in cluster.leader().get(path).json()["items"]] == ["lost?"]
+
+
 def test_a_write_at_a_node_that_knows_no_leader_waits_for_the_next_one(cluster_factory):
     """A follower left without a leader (the leader and the third node stopped) takes message
     posts, with and without an Idempotency-Key, and holds them until a leader is elected,

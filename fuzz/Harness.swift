@@ -12,6 +12,6 @@ func selectedInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> (selector: UInt
 func writeSeeds(_ seeds: [(name: String, bytes: [UInt8])]) {
     guard let corpus = ProcessInfo.processInfo.environment["FUZZ_CORPUS"] else { return }
     for seed in seeds {
-        FileManager.default.createFile(atPath: corpus + "/seed-" + seed.name, contents: Data(seed.bytes))
+        _ = FileManager.default.createFile(atPath: corpus + "/seed-" + seed.name, contents: Data(seed.bytes))
     }
 }

@@ -1,7 +1,8 @@
 import RaftCore
 import Synchronization
 
-/// Proposals this node forwarded to its leader, waiting for the leader's answer. Shared by the
+/// Proposals this node forwarded to its leader, waiting for the leader's answer, and
+/// retryable ones it proposed as leader that must be proposed again (`requeue`). Shared by the
 /// request path, which forwards from the caller's thread, the transport, which delivers the
 /// answers from its own thread, and the Raft thread, which expires what the leader never
 /// answered and fails everything when the replica stops. A follower's Raft thread spends most
@@ -43,7 +44,7 @@ final class ForwardTable: Sendable {
         var closedWith: ReplicaError?
         var forwardedTotal: UInt64 = 0
         var failedTotal: UInt64 = 0
-        /// Some retryable proposal was refused since the Raft thread last looked.
+        /// Some retryable proposal was refused, or requeued, since the Raft thread last looked.
         var refusals = false
     }
 
@@ -93,15 +94,16 @@ final class ForwardTable: Sendable {
         }
     }
 
-    /// Takes a retryable proposal that this node proposed as leader and lost its place (see
-    /// `ReplicaCore.requeue`): it waits, like one refused by a former leader, for the Raft
-    /// thread's next turn to send it to the leader it knows, or to propose it here if this
-    /// node leads (`Replica.publishLeader`). Not counted as a forwarded proposal.
-    func requeue(_ completion: Completion, deadline: UInt64, data: [UInt8]) {
+    /// Takes a retryable proposal that this node proposed as leader and that is known not to
+    /// be in the log (see `ReplicaCore.requeue`): it waits, like one refused by a former
+    /// leader, for the Raft thread's next turn to send it to the leader it knows, or to
+    /// propose it here when this node leads (`Replica.publishLeader`). Not counted as a
+    /// forwarded proposal. Returns false after failing `completion` (table closed or full).
+    func requeue(_ completion: Completion, deadline: UInt64, data: [UInt8]) -> Bool {
         precondition(completion.retryable, "only a retryable proposal may be proposed again")
-        _ = add(Pending(completion: completion, leader: noNode, retryData: data), deadline: deadline) {
+        return add(Pending(completion: completion, leader: noNode, retryData: data), deadline: deadline) {
             $0.refusals = true
-        }
+        } != nil
     }
 
     /// The highest index this node has applied, as the Raft thread last published it.
@@ -166,7 +168,7 @@ final class ForwardTable: Sendable {
         }
     }
 
-    /// Whether a retryable proposal was refused (see `take`) since the last call.
+    /// Whether a retryable proposal was refused (see `take`) or requeued since the last call.
     func takeRefusals() -> Bool {
         state.withLock { state in
             defer { state.refusals = false }

@@ -24,8 +24,10 @@ struct Completion: Sendable {
     /// answer (instead of `deliver`), which the follower needs to know when it may answer.
     var deliverApplied: (@Sendable (LogIndex, any StateMachineAnswer) -> Void)? = nil
     /// The state machine applies the command once however often it is proposed: while no
-    /// leader is known, or when the leader it went to changes before answering, it waits for
-    /// the next leader rather than failing (see `ForwardTable.redirect(to:changed:)`).
+    /// leader is known, when the leader it went to changes before answering, or when this node
+    /// proposed it as leader and its entry was replaced or a handover refused it, it waits for
+    /// the next leader rather than failing (see `ForwardTable.redirect(to:changed:)`,
+    /// `ReplicaCore.requeue`).
     var retryable = false
 }
 

@@ -130,6 +130,7 @@ public final class Replica: Sendable {
     private func loop(_ core: ReplicaCore) {
         var nextTick = DispatchTime.now().uptimeNanoseconds + tickNanoseconds
         var leading = false
+        var handingOver = false
         while true {
             let items = inbox.drain()
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
@@ -144,15 +145,17 @@ public final class Replica: Sendable {
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
             statusBox.withLock { $0 = core.publishedStatus }
-            publishLeader(core, wasLeading: &leading)
+            publishLeader(core, wasLeading: &leading, wasHandingOver: &handingOver)
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }
 
     /// Tells the forwarding path which leader to use, and moves the retryable proposals that
     /// wait on a former leader to the new one: sent to it, or proposed here when this node
-    /// took over.
-    private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool) {
+    /// took over. While this node hands its leadership over it proposes none (RaftCore would
+    /// refuse them): they go to the new leader, or are proposed here once the handover is
+    /// given up.
+    private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool, wasHandingOver: inout Bool) {
         let previous = forwardTable.leader
         forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
         let target = forwardTable.leader
@@ -163,14 +166,16 @@ public final class Replica: Sendable {
             }
         }
         let leading = core.status.role == .leader
-        if leading, !wasLeading || refusals {
+        let handingOver = leading && core.raft.leadTransferee != noNode
+        if leading, !handingOver, !wasLeading || refusals || wasHandingOver {
             let retryable = forwardTable.takeRetryable()
             if !retryable.isEmpty {
-                core.propose(retryable.map { ($0.data, $0.completion) })
+                core.propose(retryable.map { ($0.data, $0.completion) }, counted: true)
                 while core.raft.hasReady { core.processReady() }
             }
         }
         wasLeading = leading
+        wasHandingOver = handingOver
     }
 
     /// Writes the memtables to disk on a clean stop. RocksDB keeps them across a close only in
@@ -207,7 +212,8 @@ public final class Replica: Sendable {
     ///
     /// `retryable` says that the state machine applies the command once however often it is
     /// proposed (a desk command with an idempotency key): a forwarded one then goes again to
-    /// the next leader when the one it went to changes before answering.
+    /// the next leader when the one it went to changes before answering, and one this node
+    /// proposed as leader goes on when its entry is replaced or a handover refuses it.
     public func proposeForAnswer(_ command: [UInt8], retryable: Bool = false) async throws(ReplicaError) -> any StateMachineAnswer {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any StateMachineAnswer, ReplicaError>, Never>) in
             propose(command, retryable: retryable) { continuation.resume(returning: $0) }

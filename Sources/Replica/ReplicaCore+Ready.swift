@@ -22,6 +22,7 @@ extension ReplicaCore {
             answerApplied()
         }
         persist(ready)
+        if raft.role != .leader { dropReplacedWaiters(by: ready.entries) }
         network.send(ready.persistedMessages)
         if let snapshot = ready.snapshot { install(snapshot) }
         apply(ready.committedEntries[early...], confState: ready.confState)
@@ -49,6 +50,22 @@ extension ReplicaCore {
     private func answerApplied() {
         forwardTable.publishApplied(store.appliedIndex)
         serveAppliedReads()
+    }
+
+    /// Drops the waiters whose entries `entries` replaced: a new leader's log, which this
+    /// node (no longer leading) now holds, differs from their index on or ends before it, so
+    /// their proposals will never be applied. A retryable one is proposed again at once
+    /// (`dropped`), rather than when the entry at its index is applied, which in a quiet
+    /// cluster may be never.
+    private func dropReplacedWaiters(by entries: [Entry]) {
+        guard let first = entries.first, let last = entries.last, !waiters.isEmpty else { return }
+        let replaced = waiters.filter { index, waiter in
+            index >= first.index && (index > last.index || entries[Int(index - first.index)].term != waiter.term)
+        }
+        for (index, waiter) in replaced.sorted(by: { $0.key < $1.key }) {
+            waiters[index] = nil
+            dropped(waiter)
+        }
     }
 
     private func persist(_ ready: Ready) {
@@ -168,7 +185,6 @@ extension ReplicaCore {
 
     private func leadershipChanged(_ soft: SoftState) {
         guard soft.role != .leader else { return }
-        requeueRetryableWaiters()
         // Reads waiting for a leader's confirmation will not get it from a leader that changed
         // (RaftCore drops them): fail them now so that callers retry at once.
         let hint = soft.leader

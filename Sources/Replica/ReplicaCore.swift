@@ -112,14 +112,15 @@ public final class ReplicaCore {
     }
 
     /// Proposes framed commands in one batch (one append message per follower), or forwards
-    /// them to the leader.
-    func propose(_ proposals: [([UInt8], Completion)]) {
+    /// them to the leader. `counted`: the proposals were counted when first made here (ones
+    /// proposed again, see `requeue`).
+    func propose(_ proposals: [([UInt8], Completion)], counted: Bool = false) {
         guard raft.role == .leader else {
             for (data, completion) in proposals { forward(data, completion) }
             return
         }
         // Forwarded proposals are counted by the forward table.
-        status.proposalsTotal += UInt64(proposals.count)
+        if !counted { status.proposalsTotal += UInt64(proposals.count) }
         do {
             let indexes = try raft.propose(batch: proposals.map(\.0))
             for (offset, index) in indexes.enumerated() {
@@ -130,13 +131,11 @@ public final class ReplicaCore {
         }
     }
 
-    /// Fails proposals the leader refused, except retryable ones refused only because
-    /// leadership is moving (a handover under way, or this node no longer leads): those wait
-    /// for the next leader (`requeue`).
+    /// Fails proposals the leader refused, except retryable ones refused because a handover is
+    /// under way: never appended, they wait for its outcome (`requeue`).
     private func failOrRequeue(_ proposals: [([UInt8], Completion)], with error: RaftError) {
-        let leadershipMoving = error == .proposalDropped || error == .notLeader(leaderHint: raft.leader)
         for (data, completion) in proposals {
-            if leadershipMoving && completion.retryable {
+            if error == .proposalDropped && completion.retryable {
                 requeue(data, completion)
             } else {
                 fail([completion], with: replicaError(error))
@@ -152,8 +151,8 @@ public final class ReplicaCore {
         expiries.append((deadline(), .proposal(index, raft.term)))
     }
 
-    /// A waiter whose entry was replaced by another leader's: a retryable proposal goes on to
-    /// the next leader, any other fails as dropped (not applied).
+    /// A waiter whose entry another leader's replaced, so it was not applied and never will
+    /// be: a retryable proposal is proposed again (`requeue`), any other fails as dropped.
     func dropped(_ waiter: ProposalWaiter) {
         if let data = waiter.retryData {
             requeue(data, waiter.completion)
@@ -162,24 +161,14 @@ public final class ReplicaCore {
         }
     }
 
-    /// Hands a retryable proposal that lost its place here to the forward table, which sends
-    /// it to the leader once one is known, or back to this node's own log when it leads
-    /// (`Replica.publishLeader`). The state machine applies it once even if its first copy
-    /// commits as well, and answers the first result. Its deadline starts again.
+    /// Hands a retryable proposal made here as leader, and known not to be in the log (its
+    /// entry was replaced, or a handover refused it), to the forward table: it goes to the
+    /// leader once one is known, or back into this node's log when it leads and no handover is
+    /// under way (`Replica.publishLeader`). Proposing it again cannot apply it twice. Its
+    /// deadline starts again.
     func requeue(_ data: [UInt8], _ completion: Completion) {
-        status.proposalsRequeuedTotal += 1
-        forwardTable.requeue(completion, deadline: deadline(), data: data)
-    }
-
-    /// Sends every retryable proposal waiting here on towards the next leader: this node no
-    /// longer leads, so its entries commit only if the new leader has them, which this node
-    /// cannot know (cut off, it would learn nothing until the deadline). The new leader
-    /// applies the copy once, after the first one should that commit too.
-    func requeueRetryableWaiters() {
-        let retryable = waiters.filter { $0.value.retryData != nil }.sorted { $0.key < $1.key }
-        for (index, waiter) in retryable {
-            waiters[index] = nil
-            requeue(waiter.retryData!, waiter.completion)
+        if forwardTable.requeue(completion, deadline: deadline(), data: data) {
+            status.proposalsRequeuedTotal += 1
         }
     }
 

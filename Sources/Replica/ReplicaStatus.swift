@@ -21,8 +21,8 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var proposalsTotal: UInt64 = 0
     public var proposalsFailedTotal: UInt64 = 0
     public var readsTotal: UInt64 = 0
-    /// Retryable proposals this node made as leader that went on to the next leader (or back
-    /// into its own log) after losing their place: leadership moved before they were applied.
+    /// Retryable proposals this node made as leader that were proposed again, never having
+    /// been applied: another leader's entry replaced theirs, or a handover refused them.
     public var proposalsRequeuedTotal: UInt64 = 0
     /// Answers to forwarded writes that waited for this node to apply their entry.
     public var answersAwaitingApplyTotal: UInt64 = 0

@@ -28,7 +28,7 @@ enum MetricsText {
         counter("switchboard_proposals_failed_total", "Commands that failed or timed out.", status.proposalsFailedTotal)
         counter(
             "switchboard_proposals_requeued_total",
-            "Keyed writes proposed here as leader that went on to the next leader when leadership moved.",
+            "Writes proposed here as leader and proposed again: another leader replaced their entry, or a handover refused them.",
             status.proposalsRequeuedTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
         counter(

@@ -26,6 +26,8 @@ struct Start: AsyncParsableCommand {
     @Option(help: "File holding the admin token.") var adminTokenFile: String
     @Option(help: "Length of a Raft tick in milliseconds.") var tickMilliseconds: Int = 50
     @Option(help: "Take a snapshot after this many applied entries.") var snapshotEntries: UInt64 = 10_000
+    @Option(help: "A write not applied within this many milliseconds answers 503 timeout.")
+    var proposalTimeoutMilliseconds: Int = 5_000
     @Option(help: "PBKDF2-SHA256 rounds for new staff passwords (at least 100,000 outside tests).")
     var passwordHashRounds: Int = 600_000
     @Option(help: "Serve the web pages from this directory instead of the built-in copy.") var webDir: String?
@@ -52,6 +54,8 @@ struct Start: AsyncParsableCommand {
             clusterSecret: Array(try readSecretFile(clusterSecretFile).utf8), adminToken: try readSecretFile(adminTokenFile))
         options.replica.tickMilliseconds = tickMilliseconds
         options.replica.snapshotEntriesInterval = snapshotEntries
+        guard proposalTimeoutMilliseconds >= 100 else { throw ValidationError("--proposal-timeout-milliseconds must be at least 100") }
+        options.replica.proposalTimeoutMilliseconds = proposalTimeoutMilliseconds
         guard passwordHashRounds >= 1 else { throw ValidationError("--password-hash-rounds must be positive") }
         options.passwordHashRounds = passwordHashRounds
         guard slotFailoverMilliseconds >= 100 else { throw ValidationError("--slot-failover-milliseconds must be at least 100") }

@@ -350,9 +350,9 @@ struct ReplicaTests {
     }
 
     /// A leader cut off from the others takes two writes it cannot commit, then loses its
-    /// leadership. The retryable one goes on to the leader the others elected once the
-    /// former leader hears from it, and is applied there once; the other, whose entry the
-    /// new leader overwrites, fails.
+    /// leadership. Once it hears from the leader the others elected, whose log replaces
+    /// both entries, the retryable write goes on to that leader and is applied there once;
+    /// the other fails as dropped (not applied).
     @Test func aRetryableWriteAtALeaderThatLosesItsLeadershipGoesToTheNextLeader() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 10_000 }
@@ -367,12 +367,34 @@ struct ReplicaTests {
         _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
         _ = try await cluster.waitFor { replica.status.role != .leader ? true : nil }
         _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
-        #expect(replica.status.proposalsRequeuedTotal == 1)
+        #expect(replica.status.proposalsRequeuedTotal == 0, "requeued only once its entry is known replaced")
         cluster.network.heal()
         #expect(try await retryable.value == .written(version: 1))
-        await #expect(throws: ReplicaError.self) { try await plain.value }
+        await #expect(throws: ReplicaError.dropped) { try await plain.value }
+        #expect(replica.status.proposalsRequeuedTotal == 1)
         #expect(try await cluster.read("a", via: other) == "1")
         #expect(try await cluster.read("b", via: other) == nil)
+    }
+
+    /// A leader cut off from the others takes two writes it cannot commit. When it hears
+    /// from the leader the others elected, whose log ends before the second write's index
+    /// (nothing else is written), both fail as dropped at once, not at their deadline: the
+    /// new log replaced their entries even where no entry is applied.
+    @Test func aFormerLeaderDropsItsReplacedWritesWithoutWaitingForTheirIndex() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 20_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let replica = cluster.replicas[leader]!
+        cluster.network.isolate(leader)
+        let writes = [Task { try await replica.put("a", "1") }, Task { try await replica.put("b", "2") }]
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
+        _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
+        let healed = Date()
+        cluster.network.heal()
+        for write in writes { await #expect(throws: ReplicaError.dropped) { try await write.value } }
+        #expect(Date().timeIntervalSince(healed) < 10, "dropped on hearing the new leader, not at the 20 s deadline")
     }
 
     /// While a handover is under way the leader takes no proposal. A write that is not
@@ -382,7 +404,7 @@ struct ReplicaTests {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = {
             $0.proposalTimeoutMilliseconds = 10_000
-            $0.electionTimeoutTicks = 50
+            $0.electionTimeoutTicks = 150
         }
         defer { cluster.shutdown() }
         try cluster.startAll()
@@ -398,6 +420,7 @@ struct ReplicaTests {
         #expect(try await retryable.value == .written(version: 1))
         #expect(try await cluster.read("a", via: target) == "1")
         #expect(try await cluster.read("b", via: target) == nil)
+        #expect(replica.status.proposalsRequeuedTotal == 1, "refused once, then held until the handover ended")
     }
 
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {

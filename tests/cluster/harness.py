@@ -51,6 +51,7 @@ class Node:
             "--cluster-secret-file", secret_file or self.cluster.secret_file,
             "--admin-token-file", self.cluster.token_file, "--tick-milliseconds", "20",
             "--snapshot-entries", str(self.cluster.snapshot_entries),
+            "--proposal-timeout-milliseconds", str(self.cluster.proposal_timeout_ms),
             # Fewer PBKDF2 rounds than production, so tests that create users stay fast.
             "--password-hash-rounds", "2000", *membership,
         ]
@@ -106,9 +107,10 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, size=3, snapshot_entries=10000):
+    def __init__(self, size=3, snapshot_entries=10000, proposal_timeout_ms=5000):
         self.directory = tempfile.mkdtemp(prefix="switchboard-cluster-")
         self.snapshot_entries = snapshot_entries
+        self.proposal_timeout_ms = proposal_timeout_ms
         self.secret_file = self._write("cluster-secret", secrets.token_hex(32))
         self.token = secrets.token_hex(32)
         self.token_file = self._write("admin-token", self.token)

@@ -276,8 +276,9 @@ def test_a_write_at_a_leader_that_loses_its_leadership_is_answered_by_the_next_l
     of them (the former leader paused meanwhile), whose log does not have the post. The
     former leader, resumed, sends the post on to the new leader (with the key it made for it)
     instead of answering 503 when the new leader's log replaces its entry: the post is applied
-    once."""
-    cluster = cluster_factory().start()
+    once. (A longer proposal timeout than the default leaves room for two debug-build
+    restarts while the post waits.)"""
+    cluster = cluster_factory(proposal_timeout_ms=30000).start()
     leader = cluster.leader()
     followers = [node for node in cluster.nodes.values() if node is not leader]
     conversation = post(cluster, leader, "/v1/conversations", {"customer": {"externalId": "deposed"}, "channel": "web"}).json()
@@ -291,7 +292,7 @@ def test_a_write_at_a_leader_that_loses_its_leadership_is_answered_by_the_next_l
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             answer = pool.submit(requests.post, leader.url + path, json={"author": {"type": "customer"}, "text": "lost?"},
-                                 headers=cluster.headers, timeout=30)
+                                 headers=cluster.headers, timeout=60)
             cluster.wait_until(lambda: leader.metrics().get("switchboard_proposals_total", 0) > proposed, "the post proposed")
             cluster.wait_until(lambda: (leader.status() or {}).get("leader") == "", "the leader to step down")
             leader.process.send_signal(signal.SIGSTOP)

@@ -349,28 +349,40 @@ struct ReplicaTests {
         #expect(try await cluster.read("a", via: other) == "1")
     }
 
+    /// A started cluster whose leader, cut off from the others, takes `writes` (key, value,
+    /// retryable) that it cannot commit, while the others elect a leader of their own.
+    private func writesAtALeaderCutOff(
+        _ writes: [(key: String, value: String, retryable: Bool)], proposalTimeoutMilliseconds: Int
+    ) async throws -> (cluster: LocalCluster, leader: NodeID, writes: [Task<RegisterStore.Outcome, any Error>]) {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = proposalTimeoutMilliseconds }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        let replica = cluster.replicas[leader]!
+        cluster.network.isolate(leader)
+        let tasks = writes.map { write in
+            Task { try await replica.put(write.key, write.value, retryable: write.retryable) }
+        }
+        _ = try await cluster.waitFor { replica.status.proposalsTotal >= UInt64(writes.count) ? true : nil }
+        _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
+        return (cluster, leader, tasks)
+    }
+
     /// A leader cut off from the others takes two writes it cannot commit, then loses its
     /// leadership. Once it hears from the leader the others elected, whose log replaces
     /// both entries, the retryable write goes on to that leader and is applied there once;
     /// the other fails as dropped (not applied).
     @Test func aRetryableWriteAtALeaderThatLosesItsLeadershipGoesToTheNextLeader() async throws {
-        let cluster = try LocalCluster(nodes: [1, 2, 3])
-        cluster.configure = { $0.proposalTimeoutMilliseconds = 10_000 }
+        let (cluster, leader, writes) = try await writesAtALeaderCutOff(
+            [("a", "1", true), ("b", "2", false)], proposalTimeoutMilliseconds: 10_000)
         defer { cluster.shutdown() }
-        try cluster.startAll()
-        let leader = try await cluster.waitForLeader()
         let replica = cluster.replicas[leader]!
         let other = [1, 2, 3].first { $0 != leader }!
-        cluster.network.isolate(leader)
-        let retryable = Task { try await replica.put("a", "1", retryable: true) }
-        let plain = Task { try await replica.put("b", "2") }
-        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
         _ = try await cluster.waitFor { replica.status.role != .leader ? true : nil }
-        _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
         #expect(replica.status.proposalsRequeuedTotal == 0, "requeued only once its entry is known replaced")
         cluster.network.heal()
-        #expect(try await retryable.value == .written(version: 1))
-        await #expect(throws: ReplicaError.dropped) { try await plain.value }
+        #expect(try await writes[0].value == .written(version: 1))
+        await #expect(throws: ReplicaError.dropped) { try await writes[1].value }
         #expect(replica.status.proposalsRequeuedTotal == 1)
         #expect(try await cluster.read("a", via: other) == "1")
         #expect(try await cluster.read("b", via: other) == nil)
@@ -381,16 +393,9 @@ struct ReplicaTests {
     /// (nothing else is written), both fail as dropped at once, not at their deadline: the
     /// new log replaced their entries even where no entry is applied.
     @Test func aFormerLeaderDropsItsReplacedWritesWithoutWaitingForTheirIndex() async throws {
-        let cluster = try LocalCluster(nodes: [1, 2, 3])
-        cluster.configure = { $0.proposalTimeoutMilliseconds = 20_000 }
+        let (cluster, _, writes) = try await writesAtALeaderCutOff(
+            [("a", "1", false), ("b", "2", false)], proposalTimeoutMilliseconds: 20_000)
         defer { cluster.shutdown() }
-        try cluster.startAll()
-        let leader = try await cluster.waitForLeader()
-        let replica = cluster.replicas[leader]!
-        cluster.network.isolate(leader)
-        let writes = [Task { try await replica.put("a", "1") }, Task { try await replica.put("b", "2") }]
-        _ = try await cluster.waitFor { replica.status.proposalsTotal >= 2 ? true : nil }
-        _ = try await cluster.waitFor { [1, 2, 3].first { $0 != leader && cluster.replicas[$0]!.status.role == .leader } }
         let healed = Date()
         cluster.network.heal()
         for write in writes { await #expect(throws: ReplicaError.dropped) { try await write.value } }

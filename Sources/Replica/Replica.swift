@@ -130,7 +130,6 @@ public final class Replica: Sendable {
     private func loop(_ core: ReplicaCore) {
         var nextTick = DispatchTime.now().uptimeNanoseconds + tickNanoseconds
         var leading = false
-        var handingOver = false
         while true {
             let items = inbox.drain()
             if items.contains(where: { if case .stop = $0 { return true } else { return false } }) {
@@ -145,17 +144,18 @@ public final class Replica: Sendable {
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
             statusBox.withLock { $0 = core.publishedStatus }
-            publishLeader(core, wasLeading: &leading, wasHandingOver: &handingOver)
+            publishLeader(core, wasLeading: &leading)
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }
 
     /// Tells the forwarding path which leader to use, and moves the retryable proposals that
     /// wait on a former leader to the new one: sent to it, or proposed here when this node
-    /// took over. While this node hands its leadership over it proposes none (RaftCore would
-    /// refuse them): they go to the new leader, or are proposed here once the handover is
-    /// given up.
-    private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool, wasHandingOver: inout Bool) {
+    /// took over. First, proposals held through a handover that is now over go on
+    /// (`ReplicaCore.releaseHeldProposals`).
+    private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool) {
+        core.releaseHeldProposals()
+        while core.raft.hasReady { core.processReady() }
         let previous = forwardTable.leader
         forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
         let target = forwardTable.leader
@@ -166,8 +166,7 @@ public final class Replica: Sendable {
             }
         }
         let leading = core.status.role == .leader
-        let handingOver = leading && core.raft.leadTransferee != noNode
-        if leading, !handingOver, !wasLeading || refusals || wasHandingOver {
+        if leading, !wasLeading || refusals {
             let retryable = forwardTable.takeRetryable()
             if !retryable.isEmpty {
                 core.propose(retryable.map { ($0.data, $0.completion) }, counted: true)
@@ -175,7 +174,6 @@ public final class Replica: Sendable {
             }
         }
         wasLeading = leading
-        wasHandingOver = handingOver
     }
 
     /// Writes the memtables to disk on a clean stop. RocksDB keeps them across a close only in

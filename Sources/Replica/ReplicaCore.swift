@@ -30,6 +30,10 @@ public final class ReplicaCore {
     var status: ReplicaStatus
 
     var waiters: [LogIndex: ProposalWaiter] = [:]
+    /// Proposals refused while this leader hands over, until the handover is over
+    /// (`releaseHeldProposals`); a handover lasts at most an election timeout.
+    var heldDuringHandover: [([UInt8], Completion)] = []
+    static let heldProposalsMax = 10_000
     /// Proposals forwarded to the leader, shared with the request path and the transport.
     let forwardTable: ForwardTable
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
@@ -127,18 +131,35 @@ public final class ReplicaCore {
                 register(index: index, completion: proposals[offset].1, data: proposals[offset].0)
             }
         } catch {
-            failOrRequeue(proposals, with: error)
+            failOrHold(proposals, with: error)
         }
     }
 
-    /// Fails proposals the leader refused, except retryable ones refused because a handover is
-    /// under way: never appended, they wait for its outcome (`requeue`).
-    private func failOrRequeue(_ proposals: [([UInt8], Completion)], with error: RaftError) {
-        for (data, completion) in proposals {
-            if error == .proposalDropped && completion.retryable {
+    /// Fails proposals the leader refused, except those refused because a handover is under
+    /// way, which wait for its outcome (`releaseHeldProposals`), up to `heldProposalsMax`.
+    private func failOrHold(_ proposals: [([UInt8], Completion)], with error: RaftError) {
+        guard error == .proposalDropped else { return fail(proposals.map(\.1), with: replicaError(error)) }
+        let room = max(0, Self.heldProposalsMax - heldDuringHandover.count)
+        heldDuringHandover.append(contentsOf: proposals.prefix(room))
+        status.proposalsHeldTotal += UInt64(min(room, proposals.count))
+        fail(proposals.dropFirst(room).map(\.1), with: replicaError(error))
+    }
+
+    /// Once the handover that refused them is over, proposes the held proposals again if this
+    /// node still leads. Otherwise a retryable one made here goes on to the new leader
+    /// (`requeue`), and any other is refused as not leading: one forwarded by another node
+    /// then goes on from there, if it may. None of them was ever appended, so proposing one
+    /// again cannot apply it twice.
+    func releaseHeldProposals() {
+        guard !heldDuringHandover.isEmpty, raft.role != .leader || raft.leadTransferee == noNode else { return }
+        let released = heldDuringHandover
+        heldDuringHandover = []
+        guard raft.role != .leader else { return propose(released, counted: true) }
+        for (data, completion) in released {
+            if completion.retryable {
                 requeue(data, completion)
             } else {
-                fail([completion], with: replicaError(error))
+                fail([completion], with: .notLeader(leaderHint: raft.leader))
             }
         }
     }
@@ -162,10 +183,10 @@ public final class ReplicaCore {
     }
 
     /// Hands a retryable proposal made here as leader, and known not to be in the log (its
-    /// entry was replaced, or a handover refused it), to the forward table: it goes to the
-    /// leader once one is known, or back into this node's log when it leads and no handover is
-    /// under way (`Replica.publishLeader`). Proposing it again cannot apply it twice. Its
-    /// deadline starts again.
+    /// entry was replaced, or a handover that moved the leadership refused it), to the forward
+    /// table: it goes to the leader once one is known, or back into this node's log when it
+    /// leads (`Replica.publishLeader`). Proposing it again cannot apply it twice. Its deadline
+    /// starts again.
     func requeue(_ data: [UInt8], _ completion: Completion) {
         if forwardTable.requeue(completion, deadline: deadline(), data: data) {
             status.proposalsRequeuedTotal += 1

@@ -22,8 +22,12 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var proposalsFailedTotal: UInt64 = 0
     public var readsTotal: UInt64 = 0
     /// Retryable proposals this node made as leader that were proposed again, never having
-    /// been applied: another leader's entry replaced theirs, or a handover refused them.
+    /// been applied: another leader's entry replaced theirs, or a handover that moved the
+    /// leadership held them.
     public var proposalsRequeuedTotal: UInt64 = 0
+    /// Proposals held while this node, leading, handed over (see
+    /// `ReplicaCore.releaseHeldProposals`).
+    public var proposalsHeldTotal: UInt64 = 0
     /// Answers to forwarded writes that waited for this node to apply their entry.
     public var answersAwaitingApplyTotal: UInt64 = 0
     /// Committed entries applied before the save of the Ready that committed them (they were

@@ -28,8 +28,11 @@ enum MetricsText {
         counter("switchboard_proposals_failed_total", "Commands that failed or timed out.", status.proposalsFailedTotal)
         counter(
             "switchboard_proposals_requeued_total",
-            "Writes proposed here as leader and proposed again: another leader replaced their entry, or a handover refused them.",
+            "Writes proposed here as leader and proposed again: another leader replaced their entry, or a handover moved the leadership.",
             status.proposalsRequeuedTotal)
+        counter(
+            "switchboard_proposals_held_total",
+            "Writes held while this leader handed over, then proposed or sent on.", status.proposalsHeldTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
         counter(
             "switchboard_forwarded_answers_awaiting_apply_total",

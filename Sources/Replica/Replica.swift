@@ -154,8 +154,10 @@ public final class Replica: Sendable {
     /// took over. First, proposals held through a handover that is now over go on
     /// (`ReplicaCore.releaseHeldProposals`).
     private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool) {
-        core.releaseHeldProposals()
-        while core.raft.hasReady { core.processReady() }
+        if !core.heldDuringHandover.isEmpty {
+            core.releaseHeldProposals()
+            while core.raft.hasReady { core.processReady() }
+        }
         let previous = forwardTable.leader
         forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
         let target = forwardTable.leader

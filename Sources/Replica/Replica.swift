@@ -143,8 +143,8 @@ public final class Replica: Sendable {
             nextTick = tickIfDue(core, nextTick: nextTick)
             while core.raft.hasReady { core.processReady() }
             core.refreshStatus()
-            statusBox.withLock { $0 = core.publishedStatus }
             publishLeader(core, wasLeading: &leading)
+            statusBox.withLock { $0 = core.publishedStatus }
             inbox.wait(until: DispatchTime(uptimeNanoseconds: nextTick))
         }
     }

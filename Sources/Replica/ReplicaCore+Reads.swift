@@ -64,7 +64,7 @@ extension ReplicaCore {
     func failEverything(with error: ReplicaError) {
         for waiter in waiters.values { waiter.completion.deliver(.failure(error)) }
         waiters = [:]
-        for (_, completion) in heldDuringHandover { completion.deliver(.failure(error)) }
+        for held in heldDuringHandover { held.completion.deliver(.failure(error)) }
         heldDuringHandover = []
         forwardTable.close(failingWith: error)
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }

@@ -22,7 +22,7 @@ extension ReplicaCore {
             answerApplied()
         }
         persist(ready)
-        if raft.role != .leader { dropReplacedWaiters(by: ready.entries) }
+        if raft.role != .leader { requeueReplacedRetryable(by: ready.entries) }
         network.send(ready.persistedMessages)
         if let snapshot = ready.snapshot { install(snapshot) }
         apply(ready.committedEntries[early...], confState: ready.confState)
@@ -41,9 +41,23 @@ extension ReplicaCore {
     /// membership stored with the applied index is the one after the whole Ready).
     /// `RaftLogStore.setApplied` keeps the stored commit index up with the applied one.
     private func appliableBeforePersist(_ ready: Ready) -> Int {
-        guard ready.snapshot == nil, !ready.committedEntries.contains(where: { $0.kind == .confChange }) else { return 0 }
-        let stored = store.lastIndex()
-        return ready.committedEntries.prefix { $0.index <= stored }.count
+        Self.appliableBeforePersist(
+            committed: ready.committedEntries, storedLastIndex: store.lastIndex(),
+            replacedFrom: ready.entries.first?.index, installsSnapshot: ready.snapshot != nil)
+    }
+
+    /// The count of `committed` entries at the front that are stored, and stored as they are:
+    /// at or below the stored log's last index and below `replacedFrom`, where the Ready's
+    /// own entries start to replace the stored ones (a node that took a new leader's log).
+    /// An entry the Ready replaces is stored only in its old form until the Ready's save:
+    /// applying the new one first, a crash before the save would leave a commit index above
+    /// entries that were never committed.
+    static func appliableBeforePersist(
+        committed: [Entry], storedLastIndex: LogIndex, replacedFrom: LogIndex?, installsSnapshot: Bool
+    ) -> Int {
+        guard !installsSnapshot, !committed.contains(where: { $0.kind == .confChange }) else { return 0 }
+        let storedAsIs = min(storedLastIndex, (replacedFrom ?? .max) - 1)
+        return committed.prefix { $0.index <= storedAsIs }.count
     }
 
     /// Tells the forwarding table and the reads waiting for an index how far this node applied.
@@ -52,15 +66,18 @@ extension ReplicaCore {
         serveAppliedReads()
     }
 
-    /// Drops the waiters whose entries `entries` replaced: a new leader's log, which this
-    /// node (no longer leading) now holds, differs from their index on or ends before it, so
-    /// their proposals will never be applied. A retryable one is proposed again at once
-    /// (`dropped`), rather than when the entry at its index is applied, which in a quiet
-    /// cluster may be never.
-    private func dropReplacedWaiters(by entries: [Entry]) {
+    /// Proposes again the retryable waiters whose entries `entries` replaced in this node's
+    /// log (a new leader's log, which this node no longer leading now holds, differs from
+    /// their index on or ends before it), at once rather than when an entry at their index
+    /// is applied, which in a quiet cluster may be never. Others wait for that apply or their
+    /// deadline: with five voters or more, an entry replaced here may still be committed by a
+    /// later leader that holds it (Raft's Figure 8), which the idempotency key of a retryable
+    /// one covers (see `requeue`).
+    private func requeueReplacedRetryable(by entries: [Entry]) {
         guard let first = entries.first, let last = entries.last, !waiters.isEmpty else { return }
         let replaced = waiters.filter { index, waiter in
-            index >= first.index && (index > last.index || entries[Int(index - first.index)].term != waiter.term)
+            waiter.retryData != nil && index >= first.index
+                && (index > last.index || entries[Int(index - first.index)].term != waiter.term)
         }
         for (index, waiter) in replaced.sorted(by: { $0.key < $1.key }) {
             waiters[index] = nil

@@ -30,9 +30,9 @@ public final class ReplicaCore {
     var status: ReplicaStatus
 
     var waiters: [LogIndex: ProposalWaiter] = [:]
-    /// Proposals refused while this leader hands over, until the handover is over
-    /// (`releaseHeldProposals`); a handover lasts at most an election timeout.
-    var heldDuringHandover: [([UInt8], Completion)] = []
+    /// Proposals refused while this leader hands over, until the handover is over and a
+    /// leader is known (`releaseHeldProposals`), or their deadline passes.
+    var heldDuringHandover: [(data: [UInt8], completion: Completion, deadline: UInt64)] = []
     static let heldProposalsMax = 10_000
     /// Proposals forwarded to the leader, shared with the request path and the transport.
     let forwardTable: ForwardTable
@@ -112,6 +112,8 @@ public final class ReplicaCore {
             case .stop: break
             }
         }
+        // Proposals held through a handover that this turn ended go first: they came earlier.
+        releaseHeldProposals()
         if !proposals.isEmpty { propose(proposals) }
     }
 
@@ -140,26 +142,32 @@ public final class ReplicaCore {
     private func failOrHold(_ proposals: [([UInt8], Completion)], with error: RaftError) {
         guard error == .proposalDropped else { return fail(proposals.map(\.1), with: replicaError(error)) }
         let room = max(0, Self.heldProposalsMax - heldDuringHandover.count)
-        heldDuringHandover.append(contentsOf: proposals.prefix(room))
+        let until = deadline()
+        heldDuringHandover.append(contentsOf: proposals.prefix(room).map { ($0.0, $0.1, until) })
         status.proposalsHeldTotal += UInt64(min(room, proposals.count))
         fail(proposals.dropFirst(room).map(\.1), with: replicaError(error))
     }
 
     /// Once the handover that refused them is over, proposes the held proposals again if this
-    /// node still leads. Otherwise a retryable one made here goes on to the new leader
-    /// (`requeue`), and any other is refused as not leading: one forwarded by another node
-    /// then goes on from there, if it may. None of them was ever appended, so proposing one
-    /// again cannot apply it twice.
+    /// node still leads. Otherwise, once it knows the new leader, those made here go on to it
+    /// (a retryable one through `requeue`, any other forwarded once like any proposal made
+    /// away from the leader), and one forwarded by another node is refused as not leading, to
+    /// go on from there if it may. None of them was ever appended, so none can be applied
+    /// twice.
     func releaseHeldProposals() {
-        guard !heldDuringHandover.isEmpty, raft.role != .leader || raft.leadTransferee == noNode else { return }
+        guard !heldDuringHandover.isEmpty,
+            raft.role == .leader ? raft.leadTransferee == noNode : raft.leader != noNode
+        else { return }
         let released = heldDuringHandover
         heldDuringHandover = []
-        guard raft.role != .leader else { return propose(released, counted: true) }
-        for (data, completion) in released {
-            if completion.retryable {
+        guard raft.role != .leader else { return propose(released.map { ($0.data, $0.completion) }, counted: true) }
+        for (data, completion, _) in released {
+            if completion.deliverApplied != nil {
+                fail([completion], with: .notLeader(leaderHint: raft.leader))
+            } else if completion.retryable {
                 requeue(data, completion)
             } else {
-                fail([completion], with: .notLeader(leaderHint: raft.leader))
+                forward(data, completion)
             }
         }
     }
@@ -172,8 +180,9 @@ public final class ReplicaCore {
         expiries.append((deadline(), .proposal(index, raft.term)))
     }
 
-    /// A waiter whose entry another leader's replaced, so it was not applied and never will
-    /// be: a retryable proposal is proposed again (`requeue`), any other fails as dropped.
+    /// A waiter whose entry another leader's replaced at its index (found when the committed
+    /// entry there is applied, or when this node, leading again, appends its own there): a
+    /// retryable proposal is proposed again (`requeue`), any other fails as dropped.
     func dropped(_ waiter: ProposalWaiter) {
         if let data = waiter.retryData {
             requeue(data, waiter.completion)
@@ -182,11 +191,14 @@ public final class ReplicaCore {
         }
     }
 
-    /// Hands a retryable proposal made here as leader, and known not to be in the log (its
-    /// entry was replaced, or a handover that moved the leadership refused it), to the forward
+    /// Hands a retryable proposal made here as leader, whose entry another leader's replaced
+    /// (or which a handover that moved the leadership held, never appended), to the forward
     /// table: it goes to the leader once one is known, or back into this node's log when it
-    /// leads (`Replica.publishLeader`). Proposing it again cannot apply it twice. Its deadline
-    /// starts again.
+    /// leads (`Replica.publishLeader`). Its deadline starts again. A replaced entry found when
+    /// the committed entry at its index is applied was not committed; one replaced in this
+    /// node's log before that could, with five voters or more, still be committed by a later
+    /// leader that holds it (Raft's Figure 8): its idempotency key then makes the desk apply
+    /// it once, as for a forwarded write sent again.
     func requeue(_ data: [UInt8], _ completion: Completion) {
         if forwardTable.requeue(completion, deadline: deadline(), data: data) {
             status.proposalsRequeuedTotal += 1
@@ -320,6 +332,7 @@ public final class ReplicaCore {
     func expireDeadlines() {
         let current = now
         forwardTable.expire(now: current)
+        expireHeldProposals(now: current)
         expireAppliedReads(now: current)
         while expiriesHead < expiries.count, expiries[expiriesHead].deadline <= current {
             expire(expiries[expiriesHead].key)
@@ -329,6 +342,15 @@ public final class ReplicaCore {
             expiries.removeFirst(expiriesHead)
             expiriesHead = 0
         }
+    }
+
+    /// Fails the held proposals whose deadline passed (no leader settled in time) as
+    /// dropped: they were never appended.
+    private func expireHeldProposals(now current: UInt64) {
+        guard heldDuringHandover.contains(where: { $0.deadline <= current }) else { return }
+        let expired = heldDuringHandover.filter { $0.deadline <= current }
+        heldDuringHandover.removeAll { $0.deadline <= current }
+        fail(expired.map(\.completion), with: .dropped)
     }
 
     private func expire(_ key: ExpiryKey) {

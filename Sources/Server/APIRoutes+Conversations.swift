@@ -332,7 +332,8 @@ extension APIRoutes {
     /// committed or not. One without the client's key therefore gets a key the server makes
     /// (`serverKeyPrefix` and a random UUID), which makes it retryable too: the next leader
     /// applies it once, or answers the first result. Each key takes a place in the desk's
-    /// bounded table of recent keys, as a client's does.
+    /// bounded table of recent keys, as a client's does; an action that may simply be applied
+    /// again (`repeatsHarmlessly`) gets none and is retryable all the same.
     struct DeskProposal {
         static let serverKeyPrefix = "server-"
 
@@ -343,7 +344,7 @@ extension APIRoutes {
         var reportsReplay: Bool
 
         init(_ action: Command.Action, actor: Actor, idempotencyKey: String?) {
-            let key = idempotencyKey ?? Self.serverKeyPrefix + RandomID.make()
+            let key = idempotencyKey ?? (action.repeatsHarmlessly ? nil : Self.serverKeyPrefix + RandomID.make())
             let command = Command(time: .now, actor: actor, idempotencyKey: key, action: action)
             self.command = NodeStateMachine.command(.desk, command.encoded())
             retryable = true

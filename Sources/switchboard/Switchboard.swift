@@ -54,7 +54,11 @@ struct Start: AsyncParsableCommand {
             clusterSecret: Array(try readSecretFile(clusterSecretFile).utf8), adminToken: try readSecretFile(adminTokenFile))
         options.replica.tickMilliseconds = tickMilliseconds
         options.replica.snapshotEntriesInterval = snapshotEntries
-        guard proposalTimeoutMilliseconds >= 100 else { throw ValidationError("--proposal-timeout-milliseconds must be at least 100") }
+        // A leader holds writes through a handover, which lasts up to an election timeout
+        // (10–20 ticks): a shorter deadline would expire writes that are still to be applied.
+        guard proposalTimeoutMilliseconds >= 20 * tickMilliseconds else {
+            throw ValidationError("--proposal-timeout-milliseconds must be at least 20 ticks (\(20 * tickMilliseconds))")
+        }
         options.replica.proposalTimeoutMilliseconds = proposalTimeoutMilliseconds
         guard passwordHashRounds >= 1 else { throw ValidationError("--password-hash-rounds must be positive") }
         options.passwordHashRounds = passwordHashRounds

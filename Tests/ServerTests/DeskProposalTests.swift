@@ -27,6 +27,20 @@ struct DeskProposalTests {
         #expect(first.successStatus(replayed: true, created: .created) == .created)
     }
 
+    /// A typing signal or a read mark may be applied twice to the same effect: it is sent
+    /// again without a key, and takes no place in the desk's table of recent keys.
+    @Test func anActionThatRepeatsHarmlesslyGetsNoKeyAndIsRetryable() throws {
+        for action in [
+            Command.Action.signalTyping(SignalTyping(conversationID: "c1")),
+            .markRead(MarkRead(conversationID: "c1", seq: 3)),
+        ] {
+            let proposal = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: nil)
+            #expect(try key(of: proposal) == nil)
+            #expect(proposal.retryable && !proposal.reportsReplay)
+        }
+        #expect(!action.repeatsHarmlessly)
+    }
+
     @Test func theClientsKeyIsKeptAndItsReplayReported() throws {
         let proposal = APIRoutes.DeskProposal(action, actor: .adminToken, idempotencyKey: "client-1")
         #expect(try key(of: proposal) == "client-1")

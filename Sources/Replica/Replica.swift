@@ -151,13 +151,8 @@ public final class Replica: Sendable {
 
     /// Tells the forwarding path which leader to use, and moves the retryable proposals that
     /// wait on a former leader to the new one: sent to it, or proposed here when this node
-    /// took over. First, proposals held through a handover that is now over go on
-    /// (`ReplicaCore.releaseHeldProposals`).
+    /// took over.
     private func publishLeader(_ core: ReplicaCore, wasLeading: inout Bool) {
-        if !core.heldDuringHandover.isEmpty {
-            core.releaseHeldProposals()
-            while core.raft.hasReady { core.processReady() }
-        }
         let previous = forwardTable.leader
         forwardTable.publishLeader(role: core.status.role, leader: core.status.leader, of: nodeID)
         let target = forwardTable.leader

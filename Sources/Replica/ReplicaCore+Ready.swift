@@ -81,7 +81,7 @@ extension ReplicaCore {
         }
         for (index, waiter) in replaced.sorted(by: { $0.key < $1.key }) {
             waiters[index] = nil
-            dropped(waiter)
+            requeue(waiter.retryData!, waiter.completion)
         }
     }
 

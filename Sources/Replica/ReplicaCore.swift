@@ -112,7 +112,8 @@ public final class ReplicaCore {
             case .stop: break
             }
         }
-        // Proposals held through a handover that this turn ended go first: they came earlier.
+        // Proposals held through a handover that has ended go first: they came earlier. A
+        // handover that a tick gives up is seen at the next turn.
         releaseHeldProposals()
         if !proposals.isEmpty { propose(proposals) }
     }

@@ -108,7 +108,6 @@ extension Command: Codable {
 }
 
 extension Command.Action {
-    /// The stable name of the operation in the encoded form.
     /// Whether applying the action twice leaves what applying it once does, so that it may
     /// be proposed again without an idempotency key: a typing signal (a second live event) and
     /// a read mark (the highest seq read wins). Such writes are frequent and take no place in
@@ -120,6 +119,7 @@ extension Command.Action {
         }
     }
 
+    /// The stable name of the operation in the encoded form.
     public var typeName: String {
         switch self {
         case .createCustomer: "createCustomer"

@@ -433,9 +433,13 @@ struct ReplicaTests {
         cluster.network.heal()
         for write in writes { #expect(try await write.value == .written(version: 1)) }
         #expect(cluster.replicas[leader]!.status.role == .leader)
-        #expect(try await cluster.read("a", via: target) == "1")
-        #expect(try await cluster.read("b", via: target) == "2")
-        #expect(try await cluster.read("c", via: target) == "3")
+        try await expectHeldWritesApplied(in: cluster, via: target)
+    }
+
+    private func expectHeldWritesApplied(in cluster: LocalCluster, via node: NodeID) async throws {
+        for (key, value) in [("a", "1"), ("b", "2"), ("c", "3")] {
+            #expect(try await cluster.read(key, via: node) == value)
+        }
     }
 
     /// Here the target catches up once the link heals and takes over. None of the held
@@ -450,9 +454,7 @@ struct ReplicaTests {
         for write in writes { #expect(try await write.value == .written(version: 1)) }
         #expect(cluster.replicas[target]!.status.role == .leader)
         #expect(cluster.replicas[leader]!.status.proposalsRequeuedTotal == 1)
-        for (key, value) in [("a", "1"), ("b", "2"), ("c", "3")] {
-            #expect(try await cluster.read(key, via: target) == value)
-        }
+        try await expectHeldWritesApplied(in: cluster, via: target)
     }
 
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {

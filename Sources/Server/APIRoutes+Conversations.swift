@@ -400,6 +400,7 @@ struct ResultView: Encodable {
         case .routingRuleDeleted(let id): try ["id": id, "deleted": "true"].encode(to: encoder)
         case .ticket(let ticket): try ticket.encode(to: encoder)
         case .ticketComment(let comment): try comment.encode(to: encoder)
+        case .ticketHistoryEntry(let entry): try entry.encode(to: encoder)
         case .ticketAlert(let alert): try alert.encode(to: encoder)
         case .slaPolicy(let policy): try policy.encode(to: encoder)
         case .businessCalendar(let calendar): try calendar.encode(to: encoder)

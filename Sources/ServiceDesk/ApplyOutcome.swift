@@ -26,6 +26,8 @@ public indirect enum DeskResult: Sendable, Hashable, Codable {
     case routingRuleDeleted(id: String)
     case ticket(Ticket)
     case ticketComment(TicketComment)
+    /// A new entry of a ticket's history (only ever an event's payload).
+    case ticketHistoryEntry(TicketHistoryEntry)
     /// An SLA breach, warning or reminder with the ticket after it.
     case ticketAlert(TicketAlert)
     case slaPolicy(SLAPolicy)
@@ -74,6 +76,8 @@ public enum DeskEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case ticketUpdated = "ticket.updated"
     case ticketMerged = "ticket.merged"
     case ticketCommentCreated = "ticket_comment.created"
+    /// A change of a ticket was recorded in its history (after the change's own event).
+    case ticketHistoryCreated = "ticket_history.created"
     case ticketSLABreached = "ticket.sla_breached"
     case ticketSLAWarning = "ticket.sla_warning"
     case ticketReminder = "ticket.reminder"

@@ -41,6 +41,13 @@ struct Changeset {
         events.append(DeskEvent(type: type, conversationID: conversationID, payload: payload, formerAssigneeID: formerAssigneeID))
     }
 
+    /// The handler's events, then one for each history entry it wrote: a ticket's history
+    /// follows the change it records.
+    var eventsWithHistory: [DeskEvent] {
+        guard !ticketHistory.isEmpty else { return events }
+        return events + ticketHistory.map { DeskEvent(type: .ticketHistoryCreated, conversationID: nil, payload: .ticketHistoryEntry($0)) }
+    }
+
     mutating func note(_ action: String, target: String, details: String = "") {
         audit = AuditNote(action: action, target: target, details: details)
     }

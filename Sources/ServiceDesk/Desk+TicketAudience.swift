@@ -8,8 +8,8 @@ extension Viewer {
 
 extension Desk {
     /// Who a ticket-side event concerns: ticket events go to staff who may see the ticket and
-    /// to its requester; internal comments and SLA alerts to staff only; policies and
-    /// calendars to staff.
+    /// to its requester; internal comments, history entries and SLA alerts to staff only;
+    /// policies and calendars to staff.
     func ticketAudience(of event: DeskEvent) -> EventAudience {
         switch event.payload {
         case .ticket(let ticket):
@@ -17,6 +17,10 @@ extension Desk {
         case .ticketComment(let comment):
             guard let ticket = tickets[comment.ticketID] else { return EventAudience(staffOnly: true) }
             return audience(ticket, formerAssigneeID: nil, internal: comment.internal)
+        case .ticketHistoryEntry(let entry):
+            // A history names internal comments and every field that changed: staff only.
+            guard let ticket = tickets[entry.ticketID] else { return EventAudience(staffOnly: true) }
+            return audience(ticket, formerAssigneeID: nil, internal: true)
         case .ticketAlert(let alert):
             return audience(alert.ticket, formerAssigneeID: event.formerAssigneeID, internal: true)
         case .outboxItem(let item):

@@ -92,7 +92,7 @@ public struct Desk: Sendable, Hashable {
             remember(IdempotencyEntry(key: scopedKey, index: index, result: result), writer: &writer)
         }
         return ApplyOutcome(
-            result: .success(result), events: changeset.events, changes: writer.changes, replayed: false,
+            result: .success(result), events: changeset.eventsWithHistory, changes: writer.changes, replayed: false,
             changedConversationIDs: changeset.conversations.map(\.id))
     }
 

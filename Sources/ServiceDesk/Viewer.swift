@@ -128,7 +128,7 @@ extension Desk {
         case .message(let message):
             guard let conversation = conversations[message.conversationID] else { return EventAudience(staffOnly: true) }
             return audience(conversation, formerAssigneeID: nil, internal: message.internal)
-        case .ticket, .ticketComment, .ticketAlert, .slaPolicy, .businessCalendar:
+        case .ticket, .ticketComment, .ticketHistoryEntry, .ticketAlert, .slaPolicy, .businessCalendar:
             return ticketAudience(of: event)
         }
     }

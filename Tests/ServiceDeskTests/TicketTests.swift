@@ -53,7 +53,7 @@ extension Harness {
         let ticket = try #require(try outcome.result.get().ticket)
         #expect(ticket.conversationID == "v1" && ticket.requesterID == "c1" && ticket.channel == .wechat)
         #expect(ticket.subject == "Conversation v1" && ticket.status == .new && ticket.priority == .normal)
-        #expect(outcome.events.map(\.type) == [.ticketCreated])
+        #expect(outcome.events.map(\.type) == [.ticketCreated, .ticketHistoryCreated])
         #expect(harness.historyActions() == ["created"])
         let created = harness.desk.ticketHistory(ticketID: "k1", limit: 10)[0]
         #expect(created.actor == Harness.agent && created.changes.contains(TicketChange(field: "conversation", from: nil, to: "v1")))
@@ -239,7 +239,7 @@ extension Harness {
         harness.ok(Harness.supervisor, Harness.comment("Known issue", on: "k1", internal: true))
         let outcome = harness.run(Harness.supervisor, .mergeTickets(MergeTickets(sourceID: "k1", targetID: "k2")))
         let target = try #require(try outcome.result.get().ticket)
-        #expect(outcome.events.map(\.type) == [.ticketMerged, .ticketCommentCreated, .ticketUpdated, .ticketCommentCreated])
+        #expect(outcome.events.map(\.type) == [.ticketMerged, .ticketCommentCreated, .ticketUpdated, .ticketCommentCreated, .ticketHistoryCreated, .ticketHistoryCreated])
         let source = harness.ticket("k1")
         #expect(source.status == .closed && source.mergedInto == "k2" && source.closedAt != nil)
         #expect(source.sla.resolutionRunningSince == nil)
@@ -320,6 +320,31 @@ extension Harness {
         let hidden = Ticket(id: "x", subject: "S", description: "", requesterID: "c1", assigneeID: "a2", channel: .email,
                             createdAt: Timestamp(millisecondsSinceEpoch: 0), updatedAt: Timestamp(millisecondsSinceEpoch: 0))
         #expect(!teamAgent.canSee(hidden) && otherAgent.canSee(hidden) && requester.canSee(hidden))
+    }
+
+    /// Every change that writes a history entry sends it live, after the change's own events,
+    /// to the staff who see the ticket and never to its requester (it names internal comments).
+    @Test func historyEntriesAreLiveEventsForStaff() throws {
+        var harness = Harness.populated()
+        let requester = Viewer(kind: .customer(id: "c1"))
+        let supervisor = Viewer(kind: .staff(id: "sup", role: .supervisor))
+        let created = harness.run(Harness.supervisor, .createTicket(CreateTicket(id: "k1", subject: "S", requesterID: "c1")))
+        #expect(created.events.map(\.type) == [.ticketCreated, .ticketHistoryCreated])
+        let updated = harness.run(Harness.supervisor, Harness.update { $0.priority = .high })
+        #expect(updated.events.map(\.type) == [.ticketUpdated, .ticketHistoryCreated])
+        let note = harness.run(Harness.supervisor, Harness.comment("between us", internal: true))
+        let event = try #require(note.events.last)
+        #expect(event.type == .ticketHistoryCreated && event.conversationID == nil)
+        guard case .ticketHistoryEntry(let entry) = event.payload else {
+            Issue.record("a history event carries its entry")
+            return
+        }
+        #expect(entry == harness.desk.ticketHistory(ticketID: "k1", limit: 10).last)
+        #expect(entry.seq == 3 && entry.action == "commented")
+        let audience = harness.desk.audience(of: event)
+        #expect(supervisor.canSee(audience) && !requester.canSee(audience))
+        let refused = harness.run(Harness.customer, Harness.update { $0.priority = .low })
+        #expect(refused.events.isEmpty)
     }
 
     @Test func listingsFilterAndPage() throws {

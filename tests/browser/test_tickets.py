@@ -161,6 +161,8 @@ def test_agent_works_a_ticket_from_a_conversation_while_another_node_watches(clu
     wait_for(sam, lambda d: list_item(d, ticket["id"]).find_element(By.CSS_SELECTOR, ".pill[data-status]").text == "pending",
              "pending in Sam's list, live")
     wait_for(alex, lambda d: any("status: open → pending" in t for t in texts(d, "#ticket-history li")), "the history")
+    wait_for(sam, lambda d: any("status: open → pending" in t for t in texts(d, "#ticket-history li")),
+             "the history in Sam's view, live")
     screenshot(sam, "console-ticket-live")
 
     # Solve (e); a solved ticket may only reopen or close.

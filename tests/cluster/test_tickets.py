@@ -1,10 +1,13 @@
 """Tickets with SLAs over real nodes: a business calendar and a policy, a ticket from a
 conversation, comments, a solve, its history, the customer notifications in the outbox, and
 what an agent's token may see."""
+import asyncio
+import json
 import uuid
 
 import pytest
 import requests
+from websockets.asyncio.client import connect
 
 PASSWORD = "correct horse battery"
 MINUTE = 60_000
@@ -113,6 +116,33 @@ def test_a_ticket_from_a_conversation_through_its_solve(desk):
                     {"author": {"type": "customer"}, "text": "The new one is broken"})
     assert reopened.status_code == 201
     assert ok(call(first, "GET", path, tokens["sam"]))["status"] == "open"
+
+
+async def history_events(node, token, ticket_id, count):
+    """The first `count` history entries of a ticket that the node's event stream sends."""
+    entries = []
+    async with connect(node.url.replace("http://", "ws://") + "/v1/events?after=0",
+                       additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+        while len(entries) < count:
+            event = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+            if event["type"] == "ticket_history.created" and event["data"]["ticketID"] == ticket_id:
+                entries.append(event["data"])
+    return entries
+
+
+def test_every_history_entry_is_a_live_event(desk):
+    cluster, tokens = desk
+    first, third = cluster.nodes[1], cluster.nodes[3]
+    customer = ok(call(first, "POST", "/v1/customers", cluster.token, {"name": "Li", "email": "li@example.com"}), 201)
+    ticket = create_ticket(cluster, first, customer["id"], team="billing")
+    path = f"/v1/tickets/{ticket['id']}"
+    ok(call(third, "PATCH", path, tokens["alex"], {"priority": "high", "assignee": "alex"}))
+    ok(call(first, "POST", path + "/comments", tokens["sam"], {"text": "Refund approved", "internal": True}), 201)
+    history = ok(call(first, "GET", path + "/history", tokens["sam"]))["items"]
+    assert [entry["action"] for entry in history] == ["created", "updated", "commented"]
+    # Streamed from another node than the writes, to the supervisor and to the team's agent.
+    assert asyncio.run(history_events(third, tokens["sam"], ticket["id"], 3)) == history
+    assert asyncio.run(history_events(cluster.nodes[2], tokens["alex"], ticket["id"], 3)) == history
 
 
 def test_an_agent_token_sees_only_its_own_team_and_unassigned_tickets(desk):

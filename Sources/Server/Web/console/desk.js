@@ -124,6 +124,8 @@ export class Desk {
     switch (event.type) {
       case "ticket_comment.created":
         return this.emit("ticketComment", data);
+      case "ticket_history.created":
+        return this.emit("ticketHistory", data);
       case "sla_policy.created":
       case "sla_policy.updated":
         this.slaPolicies.set(data.id, data);

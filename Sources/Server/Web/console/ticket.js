@@ -10,7 +10,6 @@ import { statusLabels } from "./tickets.js";
 import { authorName, entryItem, pendingItem, unconfirmedSends } from "./thread.js";
 
 const pageLimit = 500;
-const historyDelayMs = 300;
 const priorities = ["low", "normal", "high", "urgent"];
 const ticketLabels = { reply: "Public reply", note: "Internal comment", whisper: "Internal comment", sendNote: "Add comment" };
 
@@ -40,9 +39,9 @@ export class TicketView {
       if (ticket.id !== this.id) return;
       if (!visible) return this.close("This ticket was handed to someone outside your teams.");
       this.render();
-      this.scheduleHistory();
     });
     desk.on("ticketComment", (comment) => this.onComment(comment));
+    desk.on("ticketHistory", (entry) => this.onHistory(entry));
     for (const type of ["agent", "customer", "team", "slaPolicy"]) desk.on(type, () => this.id && this.render());
   }
 
@@ -109,18 +108,21 @@ export class TicketView {
     this.renderHistory();
   }
 
-  /** Every change writes a history entry, but no event carries it: it is read after changes settle. */
-  scheduleHistory() {
-    clearTimeout(this.historyTimer);
-    const opening = this.id;
-    this.historyTimer = setTimeout(() => this.loadHistory(opening).catch(() => {}), historyDelayMs);
+  /** Every change writes a history entry, and an event brings it; a gap (entries missed while
+   * the page loaded or the connection resumed) is read from the API. */
+  onHistory(entry) {
+    if (entry.ticketID !== this.id) return;
+    const last = this.history.length ? this.history[this.history.length - 1].seq : 0;
+    if (entry.seq <= last) return;
+    if (entry.seq > last + 1) return void this.loadHistory(this.id).catch(() => {});
+    this.history.push(entry);
+    this.renderHistory();
   }
 
   onComment(comment) {
     if (comment.ticketID !== this.id) return;
     this.comments.set(comment.seq, comment);
     this.renderComments();
-    this.scheduleHistory();
   }
 
   /** Builds the page once per ticket, then redraws only the parts that change. */

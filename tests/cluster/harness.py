@@ -178,16 +178,25 @@ class Cluster:
 class LoadBalancer:
     """HAProxy in front of a harness cluster (cluster/load-balancer), on 127.0.0.10:18090."""
 
-    def __init__(self, cluster):
+    def __init__(self, cluster, certificate=None, redirect_port=None):
+        """`certificate`: a PEM file with a certificate and its key, for HTTPS on the same address;
+        `redirect_port`: a plain-HTTP port on that host that redirects to it."""
         self.cluster = cluster
-        self.url = f"http://{NETWORK}.10:18090"
+        self.certificate = certificate
+        self.redirect_port = redirect_port
+        self.url = f"{'https' if certificate else 'http'}://{NETWORK}.10:18090"
         for node in cluster.nodes.values():
             with open(os.path.join(cluster.directory, f"n{node.id}.pid"), "w") as handle:
                 handle.write(str(node.process.pid))
 
     def start(self):
-        subprocess.run([os.path.join(ROOT, "cluster", "load-balancer"), "start", "--dir", self.cluster.directory,
-                        "--bind", f"{NETWORK}.10:18090", "--node-port", str(HTTP_PORT), "--node-network", NETWORK], check=True, capture_output=True)
+        command = [os.path.join(ROOT, "cluster", "load-balancer"), "start", "--dir", self.cluster.directory,
+                   "--bind", f"{NETWORK}.10:18090", "--node-port", str(HTTP_PORT), "--node-network", NETWORK]
+        if self.certificate:
+            command += ["--tls-certificate", self.certificate]
+        if self.redirect_port:
+            command += ["--redirect-bind", f"{NETWORK}.10:{self.redirect_port}"]
+        subprocess.run(command, check=True, capture_output=True)
         return self
 
     def stop(self):

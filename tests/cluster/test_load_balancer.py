@@ -3,14 +3,17 @@ every node exactly once and in order, and a live event subscriber that moves to 
 misses nothing."""
 import asyncio
 import json
+import ssl
+import subprocess
 import threading
 import time
 import uuid
 
+import pytest
 import requests
 from websockets.asyncio.client import connect
 
-from harness import LoadBalancer
+from harness import NETWORK, LoadBalancer
 
 
 def test_leader_kill_behind_the_load_balancer_loses_and_duplicates_nothing(cluster_factory):
@@ -139,3 +142,56 @@ async def collect(url, token, after, seconds):
             except asyncio.TimeoutError:
                 break
     return events
+
+
+def self_signed_certificate(directory):
+    """A certificate for the load balancer's address and a PEM holding it with its key."""
+    certificate, key, both = (str(directory / name) for name in ("cert.pem", "key.pem", "both.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                    "-days", "2", "-subj", f"/CN={NETWORK}.10", "-addext", f"subjectAltName=IP:{NETWORK}.10"],
+                   check=True, capture_output=True)
+    with open(both, "w") as handle:
+        handle.write(open(certificate).read() + open(key).read())
+    return certificate, both
+
+
+async def first_message_event(url, token, certificate):
+    context = ssl.create_default_context(cafile=certificate)
+    async with connect(url.replace("https://", "wss://") + "/v1/events?after=0", ssl=context,
+                       additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+        while True:
+            event = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+            if event["type"] == "message.created":
+                return event["data"]["text"]
+
+
+def test_the_load_balancer_answers_https_and_wss(cluster_factory, tmp_path):
+    cluster = cluster_factory().start()
+    certificate, pem = self_signed_certificate(tmp_path)
+    balancer = LoadBalancer(cluster, certificate=pem, redirect_port=18091).start()
+    try:
+        assert balancer.url.startswith("https://")
+        cluster.wait_until(lambda: requests.get(balancer.url + "/health/ready", verify=certificate, timeout=2).ok,
+                           "a ready node behind HTTPS")
+        reply = requests.get(balancer.url + "/health/ready", verify=certificate, timeout=5)
+        assert reply.headers["Strict-Transport-Security"] == "max-age=31536000"
+        conversation = requests.post(balancer.url + "/v1/conversations", headers=cluster.headers, verify=certificate,
+                                     json={"customer": {"externalId": "tls"}, "channel": "web"}, timeout=5)
+        assert conversation.status_code == 201, conversation.text
+        posted = requests.post(balancer.url + f"/v1/conversations/{conversation.json()['id']}/messages",
+                               json={"author": {"type": "customer"}, "text": "over TLS"}, headers=cluster.headers,
+                               verify=certificate, timeout=5)
+        assert posted.status_code == 201, posted.text
+        assert asyncio.run(first_message_event(balancer.url, cluster.token, certificate)) == "over TLS"
+        # A client that does not trust the certificate is refused, and plain HTTP on the TLS
+        # address gets nothing.
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(balancer.url + "/health/ready", timeout=5)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(balancer.url.replace("https://", "http://") + "/health/ready", timeout=5)
+        # The plain-HTTP address only redirects, to the same path on the HTTPS one.
+        redirect = requests.get(f"http://{NETWORK}.10:18091/v1/conversations?limit=5", allow_redirects=False, timeout=5)
+        assert redirect.status_code == 301
+        assert redirect.headers["Location"] == balancer.url + "/v1/conversations?limit=5"
+    finally:
+        balancer.stop()

@@ -64,6 +64,8 @@ extension ReplicaCore {
     func failEverything(with error: ReplicaError) {
         for waiter in waiters.values { waiter.completion.deliver(.failure(error)) }
         waiters = [:]
+        for waiter in replacedWaiters.values.joined() { waiter.completion.deliver(.failure(error)) }
+        replacedWaiters = [:]
         for held in heldDuringHandover { held.completion.deliver(.failure(error)) }
         heldDuringHandover = []
         forwardTable.close(failingWith: error)

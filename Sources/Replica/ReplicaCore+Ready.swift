@@ -118,6 +118,10 @@ extension ReplicaCore {
             waiters[index] = nil
             fail([waiter.completion], with: .timedOut)
         }
+        for (index, replaced) in replacedWaiters where index <= snapshot.metadata.index {
+            replacedWaiters[index] = nil
+            fail(replaced.map(\.completion), with: .timedOut)
+        }
     }
 
     private func apply(_ entries: ArraySlice<Entry>, confState: ConfState?) {
@@ -127,7 +131,9 @@ extension ReplicaCore {
         var answered: [(entry: Entry, result: any StateMachineAnswer)] = []
         for entry in entries {
             let result = applyEntry(entry, changes: &changes, directoryChanged: &directoryChanged)
-            if waiters[entry.index] != nil { answered.append((entry, result)) }
+            if waiters[entry.index] != nil || (!replacedWaiters.isEmpty && replacedWaiters[entry.index] != nil) {
+                answered.append((entry, result))
+            }
         }
         if directoryChanged {
             changes.put(directoryKey, directory.encoded(), in: .state)
@@ -152,8 +158,7 @@ extension ReplicaCore {
             guard !entry.data.isEmpty else { return [UInt8]() }
             switch try? Envelope.decodeCommand(entry.data) {
             case .application(let command)?:
-                return machine.apply(
-                    command, index: entry.index, answerWanted: waiters[entry.index]?.term == entry.term, changes: &changes)
+                return machine.apply(command, index: entry.index, answerWanted: isAwaited(entry), changes: &changes)
             case .announce(let node, let addresses)?:
                 // Decided from the directory alone (which applies conf changes entry by entry),
                 // never from RaftCore's membership, which changes only between Readys.
@@ -187,16 +192,27 @@ extension ReplicaCore {
         }
     }
 
+    /// Whether a proposal made here waits for this very entry (its answer is then built).
+    private func isAwaited(_ entry: Entry) -> Bool {
+        waiters[entry.index]?.term == entry.term
+            || (!replacedWaiters.isEmpty && replacedWaiters[entry.index]?.contains { $0.term == entry.term } == true)
+    }
+
+    /// Answers the waiters at the entry's index: the one whose entry this is with the result,
+    /// the others as replaced (`dropped`).
     private func complete(_ entry: Entry, result: any StateMachineAnswer) {
-        guard let waiter = waiters.removeValue(forKey: entry.index) else { return }
-        if waiter.term == entry.term {
-            if let deliverApplied = waiter.completion.deliverApplied {
-                deliverApplied(entry.index, result)
-            } else {
-                waiter.completion.deliver(.success(result))
-            }
+        if !replacedWaiters.isEmpty, let replaced = replacedWaiters.removeValue(forKey: entry.index) {
+            for waiter in replaced { settle(waiter, of: entry, result: result) }
+        }
+        if let waiter = waiters.removeValue(forKey: entry.index) { settle(waiter, of: entry, result: result) }
+    }
+
+    private func settle(_ waiter: ProposalWaiter, of entry: Entry, result: any StateMachineAnswer) {
+        guard waiter.term == entry.term else { return dropped(waiter) }
+        if let deliverApplied = waiter.completion.deliverApplied {
+            deliverApplied(entry.index, result)
         } else {
-            dropped(waiter)
+            waiter.completion.deliver(.success(result))
         }
     }
 

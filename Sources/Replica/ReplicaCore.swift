@@ -30,6 +30,11 @@ public final class ReplicaCore {
     var status: ReplicaStatus
 
     var waiters: [LogIndex: ProposalWaiter] = [:]
+    /// Plain waiters whose index this node, leading again, took for a proposal of its own
+    /// (`register`). Their entries are gone from this log but may live on in others', and with
+    /// five voters or more a later leader may still commit one (Raft's Figure 8): each waits
+    /// for the entry committed at its index, or its deadline. Almost always empty.
+    var replacedWaiters: [LogIndex: [ProposalWaiter]] = [:]
     /// Proposals refused while this leader hands over, until the handover is over and a
     /// leader is known (`releaseHeldProposals`), or their deadline passes.
     var heldDuringHandover: [(data: [UInt8], completion: Completion, deadline: UInt64)] = []
@@ -174,16 +179,24 @@ public final class ReplicaCore {
     }
 
     func register(index: LogIndex, completion: Completion, data: [UInt8]? = nil) {
-        // A waiter left at this index by an earlier term lost its entry to a new leader.
-        if let replaced = waiters[index] { dropped(replaced) }
+        // A waiter left at this index by an earlier term lost its entry here, but not
+        // necessarily everywhere: a retryable one goes on (its key makes it apply once), a
+        // plain one waits for the entry committed at its index.
+        if let replaced = waiters[index] {
+            if let data = replaced.retryData {
+                requeue(data, replaced.completion)
+            } else {
+                replacedWaiters[index, default: []].append(replaced)
+            }
+        }
         waiters[index] = ProposalWaiter(
             term: raft.term, completion: completion, retryData: completion.retryable ? data : nil)
         expiries.append((deadline(), .proposal(index, raft.term)))
     }
 
-    /// A waiter whose entry another leader's replaced at its index (found when the committed
-    /// entry there is applied, or when this node, leading again, appends its own there): a
-    /// retryable proposal is proposed again (`requeue`), any other fails as dropped.
+    /// A waiter whose entry another leader's replaced at its index, found when the committed
+    /// entry there is applied: a retryable proposal is proposed again (`requeue`), any other
+    /// fails as dropped (it can no longer be committed).
     func dropped(_ waiter: ProposalWaiter) {
         if let data = waiter.retryData {
             requeue(data, waiter.completion)
@@ -357,9 +370,14 @@ public final class ReplicaCore {
     private func expire(_ key: ExpiryKey) {
         switch key {
         case .proposal(let index, let term):
-            guard let waiter = waiters[index], waiter.term == term else { return }
-            waiters[index] = nil
-            fail([waiter.completion], with: .timedOut)
+            if let waiter = waiters[index], waiter.term == term {
+                waiters[index] = nil
+                fail([waiter.completion], with: .timedOut)
+            } else if let replaced = replacedWaiters[index], let position = replaced.firstIndex(where: { $0.term == term }) {
+                replacedWaiters[index]!.remove(at: position)
+                if replacedWaiters[index]!.isEmpty { replacedWaiters[index] = nil }
+                fail([replaced[position].completion], with: .timedOut)
+            }
         case .read(let context):
             readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
         }

@@ -20,6 +20,7 @@ final class LocalNetwork: Sendable {
     func register(_ replica: Replica) { replicas.withLock { $0[replica.nodeID] = replica } }
     func unregister(_ node: NodeID) { replicas.withLock { $0[node] = nil } }
     func isolate(_ node: NodeID) { isolated.withLock { _ = $0.insert(node) } }
+    func rejoin(_ node: NodeID) { isolated.withLock { _ = $0.remove(node) } }
     func cut(from: NodeID, to: NodeID) { cutLinks.withLock { _ = $0.insert([from, to]) } }
     func heal() {
         isolated.withLock { $0 = [] }

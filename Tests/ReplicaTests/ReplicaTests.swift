@@ -396,6 +396,63 @@ struct ReplicaTests {
         #expect(try await cluster.read("b", via: other) == nil)
     }
 
+    /// Raft's Figure 8, in the waiters of a node: with five voters, a write whose entry its
+    /// leader lost to another leader's log, and whose index that node reused when it led
+    /// again, can still be committed by a third leader that holds it. Its proposer must not
+    /// answer it as dropped when its index is reused, only when the entry committed there is
+    /// applied: here it is the write itself.
+    @Test func aPlainWriteWhoseIndexItsLeaderReusesIsAnsweredByTheEntryCommittedThere() async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3, 4, 5])
+        cluster.configure = { $0.proposalTimeoutMilliseconds = 30_000 }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let first = try await cluster.waitForLeader()
+        let replica = cluster.replicas[first]!
+        let holder = [1, 2, 3, 4, 5].first { $0 != first }!
+        let rest = [1, 2, 3, 4, 5].filter { $0 != first && $0 != holder }
+        // Three writes that only `holder` receives, the last one at `index`.
+        for node in rest { cluster.network.loseAppends(to: node) }
+        var writes: [Task<RegisterStore.Outcome, any Error>] = []
+        for (key, value) in [("x", "1"), ("y", "2"), ("w", "3")] {
+            let appended = replica.status.lastIndex + 1
+            writes.append(Task { try await replica.put(key, value) })
+            _ = try await cluster.waitFor { replica.status.lastIndex >= appended ? true : nil }
+        }
+        let index = replica.status.lastIndex
+        _ = try await cluster.waitFor { cluster.replicas[holder]!.status.lastIndex >= index ? true : nil }
+        // The three others elect a leader whose only new entry (its empty one, at the first
+        // write's index) reaches nobody; `first` takes its log, which ends there.
+        cluster.network.isolate(first)
+        cluster.network.isolate(holder)
+        let second = try await cluster.waitFor { rest.first { cluster.replicas[$0]!.status.role == .leader } }
+        cluster.network.rejoin(first)
+        _ = try await cluster.waitFor {
+            replica.status.leader == second && replica.status.lastIndex == index - 2 ? true : nil
+        }
+        // Handed the leadership back, `first` appends its empty entry and then a new write at
+        // `index`, reaching nobody either.
+        try await cluster.replicas[second]!.transferLeader(to: first)
+        _ = try await cluster.waitFor { replica.status.role == .leader && replica.status.lastIndex >= index - 1 ? true : nil }
+        let reusing = Task { try await replica.put("p", "4") }
+        _ = try await cluster.waitFor { replica.status.lastIndex >= index ? true : nil }
+        // `holder`, whose log is the longest of the three that can reach each other now, is
+        // elected and commits the three writes.
+        cluster.network.isolate(first)
+        cluster.network.isolate(second)
+        cluster.network.rejoin(holder)
+        cluster.network.deliverAppends()
+        _ = try await cluster.waitFor {
+            cluster.replicas[holder]!.status.role == .leader && cluster.replicas[holder]!.status.commit > index ? true : nil
+        }
+        cluster.network.heal()
+        for write in writes { #expect(try await write.value == .written(version: 1)) }
+        await #expect(throws: ReplicaError.dropped) { try await reusing.value }
+        for (key, value) in [("x", "1"), ("y", "2"), ("w", "3")] {
+            #expect(try await cluster.read(key, via: first) == value)
+        }
+        #expect(try await cluster.read("p", via: holder) == nil)
+    }
+
     /// A started cluster whose leader is handing over to a node it cannot reach (the target
     /// never hears that it may start) and holds three writes made meanwhile: a retryable one
     /// and another made at the leader, and a retryable one the third node forwarded to it.

@@ -26,6 +26,12 @@ public struct Config: Sendable {
     /// A leader that has not heard from a quorum within an election timeout steps down, and
     /// followers that heard from a leader recently ignore vote requests (a leader lease).
     public var checkQuorum: Bool = true
+    /// Lets a leader answer reads from its own state under a lease (`RaftNode.mayServeLeaseReads`;
+    /// the caller keeps the lease's time). It relies on every voter ignoring campaigns for an
+    /// election timeout after it heard from the leader, so it needs `checkQuorum`, the same
+    /// setting on every node, and a restarted voter then also ignores them for its first
+    /// election timeout (it may have heard from a leader just before it stopped).
+    public var leaseReads: Bool = false
     /// A learner may be promoted only when its log is at most this many entries behind.
     public var promotionLagEntriesMax: LogIndex = 1_000
     /// Ticks a follower may stay in snapshot state with no reply before the leader retries.
@@ -53,6 +59,7 @@ public struct Config: Sendable {
         precondition(uncommittedBytesMax > 0, "uncommittedBytesMax must be positive")
         precondition(committedBytesMax > 0, "committedBytesMax must be positive")
         precondition(snapshotTimeoutTicks > 0, "snapshotTimeoutTicks must be positive")
+        precondition(!leaseReads || checkQuorum, "leaseReads needs checkQuorum")
     }
 }
 

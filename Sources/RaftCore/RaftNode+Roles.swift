@@ -15,6 +15,7 @@ extension RaftNode {
         heartbeatElapsed = 0
         resetRandomizedElectionTimeout()
         leadTransferee = noNode
+        transferAttemptedThisTerm = false
         transferCampaignPending = false
         votes = [:]
         resetProgress()

@@ -25,10 +25,13 @@ extension RaftNode {
     private mutating func handleHigherTerm(_ message: Message) -> Bool {
         if message.kind == .preVote || message.kind == .vote {
             let forced = message.context == campaignTransferContext
-            let inLease = config.checkQuorum && leader != noNode
-                && electionElapsed < config.electionTimeoutTicks
+            let heardFromLeader = leader != noNode && electionElapsed < config.electionTimeoutTicks
+            let mayHaveHeardBeforeStart =
+                config.leaseReads && startedFromStoredTerm && ticksSinceStart < config.electionTimeoutTicks
+            let inLease = config.checkQuorum && (heardFromLeader || mayHaveHeardBeforeStart)
             // A node that heard from a leader recently ignores campaigns: this keeps a
-            // partitioned node that comes back from deposing a healthy leader.
+            // partitioned node that comes back from deposing a healthy leader, and it is what
+            // a leader's lease reads rely on.
             if inLease && !forced { return false }
         }
         switch message.kind {

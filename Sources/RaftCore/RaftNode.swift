@@ -37,6 +37,14 @@ public struct RaftNode {
     var readStates: [ReadState] = []
 
     var electionElapsed = 0
+    /// Ticks since this node started, counted up to an election timeout.
+    var ticksSinceStart = 0
+    /// Whether this node started from a stored term, so that it may have heard from a leader
+    /// just before it stopped (see `Config.leaseReads`).
+    var startedFromStoredTerm = false
+    /// This leader asked a node to campaign (a transfer) in this term: the transferee's vote
+    /// ignores leases, so no lease read may be served until the term ends.
+    var transferAttemptedThisTerm = false
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0
     var random: SplitMix64
@@ -73,6 +81,7 @@ public struct RaftNode {
         previousSoftState = SoftState(leader: noNode, role: .follower)
         previousHardState = hardState
         restoreHardState(hardState)
+        startedFromStoredTerm = term > 0
         if config.applied > 0 { log.appliedTo(config.applied) }
         becomeFollower(term: term, leader: noNode)
         previousHardState = HardState(term: term, vote: vote, commit: log.committed)
@@ -92,6 +101,7 @@ public struct RaftNode {
 
     /// Advances logical time by one tick: elections for followers, heartbeats for leaders.
     public mutating func tick() {
+        if ticksSinceStart < config.electionTimeoutTicks { ticksSinceStart += 1 }
         if role == .leader {
             tickLeader()
         } else {
@@ -165,6 +175,7 @@ public struct RaftNode {
         if leadTransferee == target { return }
         electionElapsed = 0
         leadTransferee = target
+        transferAttemptedThisTerm = true
         if progress[target]?.match == log.lastIndex() {
             sendTimeoutNow(to: target)
         } else {
@@ -189,6 +200,16 @@ public struct RaftNode {
     }
 
     // MARK: - Inspection
+
+    /// Whether this node, given a lease its caller measured (`Config.leaseReads`), may answer a
+    /// linearizable read at `commitIndex` without a heartbeat round: it leads, it committed an
+    /// entry of its own term (so its commit index covers every earlier leader's), and it asked
+    /// no node to campaign in this term.
+    public var mayServeLeaseReads: Bool {
+        config.leaseReads && role == .leader && !transferAttemptedThisTerm && log.termOrZero(log.committed) == term
+    }
+
+    public var commitIndex: LogIndex { log.committed }
 
     /// A copy of the node's externally interesting state.
     public func status() -> RaftStatus {

@@ -19,6 +19,18 @@ public struct ReplicaConfig: Sendable {
     public var inboxItemsMax: Int = 100_000
     /// A learner is promoted when its log is at most this many entries behind.
     public var promotionLagEntriesMax: LogIndex = 1_000
+    /// Lease reads: after a heartbeat round confirmed its leadership, the leader answers
+    /// linearizable reads from its own state, without another round, for `leaseMilliseconds`
+    /// from when the round's read arrived. Safe only while no node's clock runs more than
+    /// 10 % fast against the leader's over an election timeout (a paused leader is safe: the
+    /// lease is kept in monotonic time, not ticks). Every node must have the same setting.
+    public var leaseReads = false
+
+    /// How long a lease lasts: two ticks short of an election timeout (a follower's timer may
+    /// count its first tick at once), less 10 % for the clocks.
+    public var leaseMilliseconds: Double {
+        Double(max(0, electionTimeoutTicks - 2) * tickMilliseconds) * 0.9
+    }
 
     public init(nodeID: NodeID) {
         self.nodeID = nodeID
@@ -31,6 +43,7 @@ public struct ReplicaConfig: Sendable {
         config.applied = applied
         config.randomSeed = seed
         config.promotionLagEntriesMax = promotionLagEntriesMax
+        config.leaseReads = leaseReads
         return config
     }
 }

@@ -5,6 +5,13 @@ extension ReplicaCore {
     /// across the cluster as RaftCore requires.
     func startRead(_ waiter: ReadWaiter) {
         status.readsTotal += 1
+        let arrived = now
+        if holdsLease(at: arrived) {
+            status.readsByLeaseTotal += 1
+            waitingForApply.append((raft.commitIndex, deadline(), waiter))
+            serveAppliedReads()
+            return
+        }
         var context: [UInt8] = []
         withUnsafeBytes(of: config.nodeID.bigEndian) { context.append(contentsOf: $0) }
         withUnsafeBytes(of: makeRequestID().bigEndian) { context.append(contentsOf: $0) }
@@ -16,11 +23,32 @@ extension ReplicaCore {
         }
         readsAwaitingIndex[context] = waiter
         expiries.append((deadline(), .read(context)))
+        if config.leaseReads && raft.role == .leader { leaseRounds[context] = (arrived, raft.term) }
     }
 
     func readIndexConfirmed(_ readState: ReadState) {
+        if !leaseRounds.isEmpty, let round = leaseRounds.removeValue(forKey: readState.context) {
+            extendLease(from: round)
+        }
         guard let waiter = readsAwaitingIndex.removeValue(forKey: readState.context) else { return }
         waitingForApply.append((readState.index, deadline(), waiter))
+    }
+
+    /// Whether this leader's lease covers a read that arrives at `time`.
+    private func holdsLease(at time: UInt64) -> Bool {
+        config.leaseReads && time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
+    }
+
+    /// A heartbeat round confirmed this node's leadership to a quorum, each of whose members
+    /// then ignores campaigns for an election timeout from when the heartbeat reached it, later
+    /// than the read's arrival: no other leader can be elected before the lease runs out.
+    private func extendLease(from round: (arrived: UInt64, term: Term)) {
+        guard round.term == raft.term, raft.mayServeLeaseReads else { return }
+        let expiry = round.arrived + UInt64(config.leaseMilliseconds * 1_000_000)
+        if leaseTerm != round.term || expiry > leaseExpiry {
+            leaseExpiry = expiry
+            leaseTerm = round.term
+        }
     }
 
     /// Serves every read, and answers every forwarded write, whose index is applied now.
@@ -71,6 +99,7 @@ extension ReplicaCore {
         forwardTable.close(failingWith: error)
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]
+        leaseRounds = [:]
         for read in waitingForApply { read.waiter.fail(error) }
         waitingForApply = []
     }

@@ -223,6 +223,8 @@ extension ReplicaCore {
         let hint = soft.leader
         for waiter in readsAwaitingIndex.values { waiter.fail(.notLeader(leaderHint: hint)) }
         readsAwaitingIndex = [:]
+        leaseRounds = [:]
+        leaseExpiry = 0
     }
 
     /// Records a snapshot at the applied index every `snapshotEntriesInterval` applied entries

@@ -42,6 +42,13 @@ public final class ReplicaCore {
     /// Proposals forwarded to the leader, shared with the request path and the transport.
     let forwardTable: ForwardTable
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
+    /// Lease reads (`ReplicaConfig.leaseReads`): this leader answers reads from its own state
+    /// until `leaseExpiry` (monotonic nanoseconds) in `leaseTerm`. A lease is taken from each
+    /// heartbeat round that confirms a read made here as leader, timed from that read's arrival
+    /// (before the round's heartbeats left), kept in `leaseRounds` meanwhile.
+    var leaseExpiry: UInt64 = 0
+    var leaseTerm: Term = 0
+    var leaseRounds: [[UInt8]: (arrived: UInt64, term: Term)] = [:]
     /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
     /// has applied the index each names.
     var waitingForApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
@@ -380,6 +387,7 @@ public final class ReplicaCore {
             }
         case .read(let context):
             readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
+            leaseRounds[context] = nil
         }
     }
 }

@@ -35,6 +35,9 @@ enum MetricsText {
             "Writes held while this leader handed over, then proposed or sent on.", status.proposalsHeldTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
         counter(
+            "switchboard_reads_by_lease_total", "Linearizable reads this leader answered under its lease (--read-leases).",
+            status.readsByLeaseTotal)
+        counter(
             "switchboard_forwarded_answers_awaiting_apply_total",
             "Forwarded writes whose answer waited for this node to apply their entry.", status.answersAwaitingApplyTotal)
         counter(

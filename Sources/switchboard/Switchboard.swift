@@ -33,6 +33,8 @@ struct Start: AsyncParsableCommand {
     @Option(help: "Serve the web pages from this directory instead of the built-in copy.") var webDir: String?
     @Option(help: "A voter not heard from for this many milliseconds loses its session slots.")
     var slotFailoverMilliseconds: Int = 3_000
+    @Flag(help: "The leader answers reads under a lease, without a heartbeat round each (clock-dependent; set on every node or none).")
+    var readLeases = false
 
     func run() async throws {
         guard initialCluster == nil || join == nil else {
@@ -60,6 +62,7 @@ struct Start: AsyncParsableCommand {
             throw ValidationError("--proposal-timeout-milliseconds must be at least 20 ticks (\(20 * tickMilliseconds))")
         }
         options.replica.proposalTimeoutMilliseconds = proposalTimeoutMilliseconds
+        options.replica.leaseReads = readLeases
         guard passwordHashRounds >= 1 else { throw ValidationError("--password-hash-rounds must be positive") }
         options.passwordHashRounds = passwordHashRounds
         guard slotFailoverMilliseconds >= 100 else { throw ValidationError("--slot-failover-milliseconds must be at least 100") }

@@ -514,6 +514,35 @@ struct ReplicaTests {
         try await expectHeldWritesApplied(in: cluster, via: target)
     }
 
+    /// With lease reads, the leader answers reads from its state after one heartbeat round,
+    /// until the lease runs out; without them every read has its round. Cut off, a former
+    /// leader's lease has run out before the others can elect a leader and write.
+    @Test(arguments: [true, false])
+    func leaseReadsAtTheLeader(leaseReads: Bool) async throws {
+        let cluster = try LocalCluster(nodes: [1, 2, 3])
+        cluster.configure = {
+            $0.leaseReads = leaseReads
+            $0.proposalTimeoutMilliseconds = 1_000
+        }
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try await cluster.waitForLeader()
+        _ = try await cluster.put("k", "v1", via: leader)
+        for _ in 0..<20 { #expect(try await cluster.read("k", via: leader) == "v1") }
+        let byLease = cluster.replicas[leader]!.status.readsByLeaseTotal
+        #expect(leaseReads ? byLease >= 10 : byLease == 0, "\(byLease) reads by lease")
+        cluster.network.isolate(leader)
+        let others = [1, 2, 3].filter { $0 != leader }
+        let next = try await cluster.waitFor { others.first { cluster.replicas[$0]!.status.role == .leader } }
+        _ = try await cluster.put("k", "v2", via: next)
+        do {
+            #expect(try await cluster.read("k", via: leader) == "v2")
+        } catch {
+            // Refused or timed out: it could not confirm a leadership it no longer has.
+        }
+        cluster.network.heal()
+    }
+
     @Test func isolatedFollowerCannotServeLinearizableReads() async throws {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = { $0.proposalTimeoutMilliseconds = 300 }

@@ -21,7 +21,8 @@ class Cluster:
         self.launch = LaunchSettings(
             binary=options.binary, secret_file=self.write_secret("cluster-secret", secrets.token_hex(32)),
             token_file=self.write_secret("admin-token", self.token), tick_ms=options.tick_ms,
-            snapshot_entries=options.snapshot_entries, separate_groups=separate_groups)
+            snapshot_entries=options.snapshot_entries, read_leases=options.read_leases,
+            separate_groups=separate_groups)
         self.nodes = {}
         self.members = set()
         self.next_id = options.nodes + 1

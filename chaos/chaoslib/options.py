@@ -55,6 +55,8 @@ class Options:
     # 10000 entries). A small --snapshot-entries makes restarted nodes catch up by snapshot.
     tick_ms: int = None
     snapshot_entries: int = None
+    # Start the nodes with --read-leases (the leader answers reads under a lease).
+    read_leases: bool = False
     recovery_timeout: float = 90.0
     keep_data: bool = False
     # Linearizability search budget per register key, in search steps.
@@ -67,11 +69,12 @@ class Options:
         return self.scenario or "custom"
 
     def replay_command(self):
+        leases = " --read-leases" if self.read_leases else ""
         if self.scenario:
-            return f"chaos/run --scenario {self.scenario} --seed {self.seed}"
+            return f"chaos/run --scenario {self.scenario} --seed {self.seed}{leases}"
         return (f"chaos/run --nodes {self.nodes} --duration {format_seconds(self.duration)} "
                 f"--nemesis {','.join(self.nemesis) or 'none'} --workload {','.join(self.workload)} "
-                f"--seed {self.seed}")
+                f"--seed {self.seed}{leases}")
 
 
 def format_seconds(seconds):
@@ -157,6 +160,7 @@ PARSERS = {
     "message_deadline": parse_duration,
     "tick_ms": int,
     "snapshot_entries": int,
+    "read_leases": parse_bool,
     "recovery_timeout": parse_duration,
     "keep_data": parse_bool,
     "linearizability_budget": int,

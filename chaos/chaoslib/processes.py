@@ -42,6 +42,7 @@ class LaunchSettings:
     token_file: str
     tick_ms: int
     snapshot_entries: int
+    read_leases: bool
     # Each node with its own group id, so partitions can single out its packets.
     separate_groups: bool
 
@@ -85,6 +86,8 @@ class Node:
             command += ["--tick-milliseconds", str(self.launch.tick_ms)]
         if self.launch.snapshot_entries is not None:
             command += ["--snapshot-entries", str(self.launch.snapshot_entries)]
+        if self.launch.read_leases:
+            command += ["--read-leases"]
         command += membership
         with open(self.log_path, "ab") as log:
             log.write(f"=== chaos: starting {' '.join(command)}\n".encode())
@@ -163,10 +166,12 @@ class LoadBalancer:
             template = handle.read()
         servers = "".join(f"    server n{i} {address(i)}:{HTTP_PORT} check\n" for i in range(1, self.highest_id + 1))
         lines = []
-        for line in template.replace("@BIND@", f"{BALANCER_ADDRESS}:{BALANCER_PORT}").splitlines():
+        for line in template.replace("@BIND@", f"{BALANCER_ADDRESS}:{BALANCER_PORT}").replace("@TLS@", "").splitlines():
             if line == "@SERVERS@":
                 lines.append(servers.rstrip("\n"))
                 continue
+            if line in ("@TLS_HEADERS@", "@REDIRECT@"):
+                continue  # plain HTTP on loopback
             lines.append(line)
             if line.strip() == "global":
                 # Old workers holding WebSockets must not outlive a stop by the tunnel timeout.

@@ -54,7 +54,7 @@ class Node:
             "--proposal-timeout-milliseconds", str(self.cluster.proposal_timeout_ms),
             # Fewer PBKDF2 rounds than production, so tests that create users stay fast.
             "--password-hash-rounds", "2000", *membership,
-        ]
+        ] + (["--read-leases"] if self.cluster.read_leases else [])
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
@@ -107,8 +107,9 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, size=3, snapshot_entries=10000, proposal_timeout_ms=5000):
+    def __init__(self, size=3, snapshot_entries=10000, proposal_timeout_ms=5000, read_leases=False):
         self.directory = tempfile.mkdtemp(prefix="switchboard-cluster-")
+        self.read_leases = read_leases
         self.snapshot_entries = snapshot_entries
         self.proposal_timeout_ms = proposal_timeout_ms
         self.secret_file = self._write("cluster-secret", secrets.token_hex(32))

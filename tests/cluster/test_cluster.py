@@ -158,6 +158,34 @@ def test_a_removed_node_that_keeps_running_says_so(cluster_factory, paused):
         assert "says this node was removed from the cluster" in removed.log()
 
 
+def test_read_leases_answer_at_the_leader_and_lapse_while_it_is_paused(cluster_factory):
+    """With --read-leases the leader answers reads from its own state between heartbeat
+    rounds. Paused (SIGSTOP) past an election, it must not go on answering from the lease it
+    held: the others elect a leader that writes, and the first read the old leader answers
+    once it runs again is never the old value (the lease is kept in monotonic time, which ran
+    on while the process was stopped)."""
+    cluster = cluster_factory(read_leases=True).start()
+    leader = cluster.leader()
+    assert cluster.write(leader, "k", "old").status_code == 200
+    for _ in range(20):
+        assert cluster.read(leader, "k").json()["value"] == "old"
+    assert leader.metrics()["switchboard_reads_by_lease_total"] > 0
+    others = [n for n in cluster.nodes.values() if n is not leader]
+
+    def successor():
+        return next((n for n in others if (n.status() or {}).get("leader") == str(n.id)), None)
+
+    leader.process.send_signal(signal.SIGSTOP)
+    try:
+        new_leader = cluster.wait_until(successor, "a new leader")
+        assert cluster.write(new_leader, "k", "new").status_code == 200
+    finally:
+        leader.process.send_signal(signal.SIGCONT)
+    reply = cluster.read(leader, "k")
+    assert reply.status_code != 200 or reply.json()["value"] == "new", reply.text
+    assert all(n.metrics()["switchboard_reads_by_lease_total"] == 0 for n in others)
+
+
 def test_removing_the_leader_leaves_a_leader_in_place(cluster_factory):
     """Asked to remove itself, the leader hands leadership to another voter and points there
     (421 not_leader); the new leader removes the old one as a follower. So when the removal is

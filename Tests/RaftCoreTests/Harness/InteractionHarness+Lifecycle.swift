@@ -5,7 +5,7 @@ extension InteractionHarness {
     static let clusterOptions: Set<String> = [
         "voters", "learners", "prevote", "checkquorum", "election", "heartbeat", "inflight",
         "inflightbytes", "maxbytes", "uncommitted", "committedbytes", "lag", "snapshot-timeout",
-        "seed", "fault",
+        "seed", "fault", "leasereads",
     ]
 
     /// `cluster voters=1,2,3 [learners=4] [prevote=true] [checkquorum=true] …`. Pre-vote and
@@ -30,6 +30,7 @@ extension InteractionHarness {
         var config = Config(id: 1)
         config.preVote = try command.flag("prevote", default: false)
         config.checkQuorum = try command.flag("checkquorum", default: false)
+        config.leaseReads = try command.flag("leasereads", default: false)
         config.electionTimeoutTicks = try command.integer("election", default: 10)
         config.heartbeatTimeoutTicks = try command.integer("heartbeat", default: 1)
         config.inflightMessagesMax = try command.integer("inflight", default: 256)

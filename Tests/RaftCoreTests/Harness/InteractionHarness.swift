@@ -9,7 +9,7 @@
 /// Commands (N, M are node ids; options are `key=value`):
 /// - cluster voters=1,2,3 [learners=4] [prevote=] [checkquorum=] [election=] [heartbeat=]
 ///   [inflight=] [inflightbytes=] [maxbytes=] [uncommitted=] [committedbytes=] [lag=]
-///   [snapshot-timeout=] [seed=] [fault=PlantedFault]
+///   [snapshot-timeout=] [seed=] [fault=PlantedFault] [leasereads=]
 /// - add-node N [voters=…], crash N, restart N, compact N INDEX
 /// - campaign N, tick N… [count=K], tick-heartbeat N, tick-election N
 /// - propose N data…, propose-conf N add-learner|promote|remove M, transfer-leader N to=M,

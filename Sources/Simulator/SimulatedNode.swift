@@ -104,6 +104,7 @@ struct SimulatedNode {
         config.plantedFault = settings.plantedFault
         config.preVote = settings.preVote
         config.checkQuorum = settings.checkQuorum
+        config.leaseReads = settings.leaseReads
         raft = RaftNode(config: config, storage: disk.storage)
         appliedConfState = disk.storage.initialState().confState
         observedRole = .follower

@@ -86,6 +86,9 @@ public struct SimulationSettings: Sendable, Hashable {
     public var preVote = true
     /// `Config.checkQuorum` of every node.
     public var checkQuorum = true
+    /// `Config.leaseReads` of every node (a restarted voter then sits out its first election
+    /// timeout's campaigns).
+    public var leaseReads = false
 
     // The liveness phase.
     /// Ticks after healing within which a leader must be known.
@@ -184,5 +187,7 @@ public struct SimulationSettings: Sendable, Hashable {
         // Mostly the production settings; the others are supported and must be safe too.
         preVote = random.chance(0.8)
         checkQuorum = random.chance(0.8)
+        // From the seed, not the generator, so that every other draw stays what it was.
+        leaseReads = checkQuorum && seed % 2 == 1
     }
 }

@@ -27,10 +27,11 @@ public struct Config: Sendable {
     /// followers that heard from a leader recently ignore vote requests (a leader lease).
     public var checkQuorum: Bool = true
     /// Lets a leader answer reads from its own state under a lease (`RaftNode.mayServeLeaseReads`;
-    /// the caller keeps the lease's time). It relies on every voter ignoring campaigns for an
-    /// election timeout after it heard from the leader, so it needs `checkQuorum`, the same
-    /// setting on every node, and a restarted voter then also ignores them for its first
-    /// election timeout (it may have heard from a leader just before it stopped).
+    /// the caller keeps the lease's time). It relies on every voter refusing its vote and
+    /// pre-vote to any campaign but a transfer's for an election timeout after it last heard
+    /// from a leader or was one, whatever happened to its term meanwhile, and for its first
+    /// election timeout after a restart (it may have heard from a leader just before it
+    /// stopped). It needs `checkQuorum` and the same setting on every node.
     public var leaseReads: Bool = false
     /// A learner may be promoted only when its log is at most this many entries behind.
     public var promotionLagEntriesMax: LogIndex = 1_000

@@ -79,6 +79,7 @@ extension RaftNode {
         reset(term: term)
         leader = id
         role = .leader
+        ticksSinceLeaderContact = 0
         let persisted = persistedLastIndex
         progress[id]?.becomeReplicate()
         progress[id]?.match = persisted

@@ -25,14 +25,11 @@ extension RaftNode {
     private mutating func handleHigherTerm(_ message: Message) -> Bool {
         if message.kind == .preVote || message.kind == .vote {
             let forced = message.context == campaignTransferContext
-            let heardFromLeader = leader != noNode && electionElapsed < config.electionTimeoutTicks
-            let mayHaveHeardBeforeStart =
-                config.leaseReads && startedFromStoredTerm && ticksSinceStart < config.electionTimeoutTicks
-            let inLease = config.checkQuorum && (heardFromLeader || mayHaveHeardBeforeStart)
+            let inLease =
+                config.checkQuorum && leader != noNode && electionElapsed < config.electionTimeoutTicks
             // A node that heard from a leader recently ignores campaigns: this keeps a
-            // partitioned node that comes back from deposing a healthy leader, and it is what
-            // a leader's lease reads rely on.
-            if inLease && !forced { return false }
+            // partitioned node that comes back from deposing a healthy leader.
+            if (inLease || holdsLeaderLease) && !forced { return false }
         }
         switch message.kind {
         case .preVote:
@@ -59,8 +56,19 @@ extension RaftNode {
         }
     }
 
+    /// With lease reads, whether a leader this node heard from (or was) within an election
+    /// timeout may still count on it: it then gives no campaign its vote, of any term, except
+    /// a transfer's (which ends lease reads, see `mayServeLeaseReads`).
+    var holdsLeaderLease: Bool {
+        config.leaseReads && ticksSinceLeaderContact < config.electionTimeoutTicks
+    }
+
     private mutating func handleVoteRequest(_ message: Message) {
         let responseKind: MessageKind = message.kind == .vote ? .voteResponse : .preVoteResponse
+        guard !holdsLeaderLease || message.context == campaignTransferContext || vote == message.from else {
+            send(Message(kind: responseKind, to: message.from, term: term, reject: true))
+            return
+        }
         let canVote =
             vote == message.from
             || (vote == noNode && leader == noNode)
@@ -80,19 +88,22 @@ extension RaftNode {
         }
     }
 
+    private mutating func heardFromLeader(_ node: NodeID) {
+        electionElapsed = 0
+        leader = node
+        ticksSinceLeaderContact = 0
+    }
+
     private mutating func stepFollower(_ message: Message) {
         switch message.kind {
         case .append:
-            electionElapsed = 0
-            leader = message.from
+            heardFromLeader(message.from)
             handleAppend(message)
         case .heartbeat:
-            electionElapsed = 0
-            leader = message.from
+            heardFromLeader(message.from)
             handleHeartbeat(message)
         case .snapshot:
-            electionElapsed = 0
-            leader = message.from
+            heardFromLeader(message.from)
             handleSnapshot(message)
         case .timeoutNow:
             hup(transfer: true)
@@ -109,12 +120,15 @@ extension RaftNode {
         switch message.kind {
         case .append:
             becomeFollower(term: message.term, leader: message.from)
+            heardFromLeader(message.from)
             handleAppend(message)
         case .heartbeat:
             becomeFollower(term: message.term, leader: message.from)
+            heardFromLeader(message.from)
             handleHeartbeat(message)
         case .snapshot:
             becomeFollower(term: message.term, leader: message.from)
+            heardFromLeader(message.from)
             handleSnapshot(message)
         case .preVoteResponse where role == .preCandidate,
             .voteResponse where role == .candidate:

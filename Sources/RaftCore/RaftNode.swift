@@ -37,11 +37,10 @@ public struct RaftNode {
     var readStates: [ReadState] = []
 
     var electionElapsed = 0
-    /// Ticks since this node started, counted up to an election timeout.
-    var ticksSinceStart = 0
-    /// Whether this node started from a stored term, so that it may have heard from a leader
-    /// just before it stopped (see `Config.leaseReads`).
-    var startedFromStoredTerm = false
+    /// Ticks since this node last heard from a leader (or was one), counted up to an election
+    /// timeout. Unlike `electionElapsed` and `leader`, no change of term or role clears it: with
+    /// `Config.leaseReads` it alone decides whether a campaign may have this node's vote.
+    var ticksSinceLeaderContact = 0
     /// This leader asked a node to campaign (a transfer) in this term: the transferee's vote
     /// ignores leases, so no lease read may be served until the term ends.
     var transferAttemptedThisTerm = false
@@ -81,7 +80,8 @@ public struct RaftNode {
         previousSoftState = SoftState(leader: noNode, role: .follower)
         previousHardState = hardState
         restoreHardState(hardState)
-        startedFromStoredTerm = term > 0
+        // A node restarted from a stored term may have heard from a leader just before it stopped.
+        ticksSinceLeaderContact = term > 0 ? 0 : config.electionTimeoutTicks
         if config.applied > 0 { log.appliedTo(config.applied) }
         becomeFollower(term: term, leader: noNode)
         previousHardState = HardState(term: term, vote: vote, commit: log.committed)
@@ -101,7 +101,11 @@ public struct RaftNode {
 
     /// Advances logical time by one tick: elections for followers, heartbeats for leaders.
     public mutating func tick() {
-        if ticksSinceStart < config.electionTimeoutTicks { ticksSinceStart += 1 }
+        if role == .leader {
+            ticksSinceLeaderContact = 0
+        } else if ticksSinceLeaderContact < config.electionTimeoutTicks {
+            ticksSinceLeaderContact += 1
+        }
         if role == .leader {
             tickLeader()
         } else {

@@ -22,8 +22,10 @@ public struct ReplicaConfig: Sendable {
     /// Lease reads: after a heartbeat round confirmed its leadership, the leader answers
     /// linearizable reads from its own state, without another round, for `leaseMilliseconds`
     /// from when the round's read arrived. Safe only while no node's clock runs more than
-    /// 10 % fast against the leader's over an election timeout (a paused leader is safe: the
-    /// lease is kept in monotonic time, not ticks). Every node must have the same setting.
+    /// 10 % fast against the leader's over an election timeout. A stopped leader process or a
+    /// sleeping machine is safe (the lease is kept on `CLOCK_BOOTTIME`, not in ticks); a
+    /// virtual machine paused by its host is safe only if its clock jumps ahead on resume, as
+    /// the usual paravirtual clocks do. Every node must have the same setting.
     public var leaseReads = false
 
     /// How long a lease lasts: two ticks short of an election timeout (a follower's timer may

@@ -5,11 +5,14 @@ extension ReplicaCore {
     /// across the cluster as RaftCore requires.
     func startRead(_ waiter: ReadWaiter) {
         status.readsTotal += 1
-        let arrived = now
+        let arrived = ContinuousClock.now
         if holdsLease(at: arrived) {
             status.readsByLeaseTotal += 1
-            waitingForApply.append((raft.commitIndex, deadline(), waiter))
-            serveAppliedReads()
+            if raft.commitIndex <= store.appliedIndex {
+                waiter.serve(self)
+            } else {
+                waitingForApply.append((raft.commitIndex, deadline(), waiter))
+            }
             return
         }
         var context: [UInt8] = []
@@ -35,17 +38,18 @@ extension ReplicaCore {
     }
 
     /// Whether this leader's lease covers a read that arrives at `time`.
-    private func holdsLease(at time: UInt64) -> Bool {
-        config.leaseReads && time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
+    private func holdsLease(at time: ContinuousClock.Instant) -> Bool {
+        guard config.leaseReads, let leaseExpiry else { return false }
+        return time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
     }
 
     /// A heartbeat round confirmed this node's leadership to a quorum, each of whose members
     /// then ignores campaigns for an election timeout from when the heartbeat reached it, later
     /// than the read's arrival: no other leader can be elected before the lease runs out.
-    private func extendLease(from round: (arrived: UInt64, term: Term)) {
+    private func extendLease(from round: (arrived: ContinuousClock.Instant, term: Term)) {
         guard round.term == raft.term, raft.mayServeLeaseReads else { return }
-        let expiry = round.arrived + UInt64(config.leaseMilliseconds * 1_000_000)
-        if leaseTerm != round.term || expiry > leaseExpiry {
+        let expiry = round.arrived + .microseconds(Int64(config.leaseMilliseconds * 1_000))
+        if leaseTerm != round.term || leaseExpiry.map({ expiry > $0 }) ?? true {
             leaseExpiry = expiry
             leaseTerm = round.term
         }

@@ -224,7 +224,7 @@ extension ReplicaCore {
         for waiter in readsAwaitingIndex.values { waiter.fail(.notLeader(leaderHint: hint)) }
         readsAwaitingIndex = [:]
         leaseRounds = [:]
-        leaseExpiry = 0
+        leaseExpiry = nil
     }
 
     /// Records a snapshot at the applied index every `snapshotEntriesInterval` applied entries

@@ -43,12 +43,13 @@ public final class ReplicaCore {
     let forwardTable: ForwardTable
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
     /// Lease reads (`ReplicaConfig.leaseReads`): this leader answers reads from its own state
-    /// until `leaseExpiry` (monotonic nanoseconds) in `leaseTerm`. A lease is taken from each
+    /// until `leaseExpiry` in `leaseTerm`, on a clock that runs on while the process is
+    /// stopped and while the machine sleeps (`CLOCK_BOOTTIME`). A lease is taken from each
     /// heartbeat round that confirms a read made here as leader, timed from that read's arrival
     /// (before the round's heartbeats left), kept in `leaseRounds` meanwhile.
-    var leaseExpiry: UInt64 = 0
+    var leaseExpiry: ContinuousClock.Instant?
     var leaseTerm: Term = 0
-    var leaseRounds: [[UInt8]: (arrived: UInt64, term: Term)] = [:]
+    var leaseRounds: [[UInt8]: (arrived: ContinuousClock.Instant, term: Term)] = [:]
     /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
     /// has applied the index each names.
     var waitingForApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []

@@ -522,7 +522,9 @@ struct ReplicaTests {
         let cluster = try LocalCluster(nodes: [1, 2, 3])
         cluster.configure = {
             $0.leaseReads = leaseReads
-            $0.proposalTimeoutMilliseconds = 1_000
+            // A lease of 864 ms: twenty reads fit in it even on a busy machine.
+            $0.electionTimeoutTicks = 50
+            $0.proposalTimeoutMilliseconds = 3_000
         }
         defer { cluster.shutdown() }
         try cluster.startAll()

@@ -41,7 +41,48 @@ struct LeaseTests {
         #expect(try harness.raft(3).role == (leaseReads ? .preCandidate : .leader))
     }
 
+    /// A follower that heard from the leader moments ago learns a higher term from something
+    /// other than a campaign (here a stale answer from another node) and so forgets its leader
+    /// and its election timer. With lease reads it still refuses that term's candidate its
+    /// vote until an election timeout has passed since it last heard from the leader; without
+    /// them (check-quorum alone) the vote is granted, as check-quorum only guards liveness.
+    @Test(arguments: [true, false])
+    func aFollowerKeepsTheLeaseThroughAHigherTermItLearnsOtherwise(leaseReads: Bool) throws {
+        let harness = try harness(leaseReads: leaseReads)
+        var follower = try harness.raft(2)
+        let leaderTerm = follower.term
+        let last = follower.log.lastIndex()
+        follower.step(Message(kind: .appendResponse, from: 3, to: 2, term: leaderTerm + 1))
+        #expect(follower.term == leaderTerm + 1 && follower.leader == noNode)
+        follower.step(Message(kind: .vote, from: 3, to: 2, term: leaderTerm + 1, logTerm: leaderTerm, index: last))
+        // A vote's answer leaves once the vote is stored.
+        let answer = try #require(follower.persistedMessages.first { $0.kind == .voteResponse })
+        #expect(answer.reject == leaseReads)
+        // Once an election timeout has passed without the leader, the vote is given.
+        for _ in 0..<6 { follower.tick() }
+        follower.persistedMessages = []
+        follower.step(Message(kind: .vote, from: 3, to: 2, term: leaderTerm + 1, logTerm: leaderTerm, index: last))
+        #expect(follower.persistedMessages.first { $0.kind == .voteResponse }?.reject == false)
+    }
+
     @Test func onlyALeaderThatCommittedInItsTermAndAskedNoOneToCampaignMayServeLeaseReads() throws {
+        // Elected, with its empty entry not yet acknowledged: its commit index may still lag
+        // what an earlier leader committed.
+        var electing = InteractionHarness()
+        try run(
+            """
+            cluster voters=1,2,3 checkquorum=true election=6 heartbeat=2 leasereads=true
+            campaign 1
+            process-ready 1
+            deliver to=2
+            process-ready 2
+            deliver to=1
+            """, in: &electing)
+        #expect(try electing.raft(1).role == .leader)
+        #expect(try !electing.raft(1).mayServeLeaseReads)
+        try run("stabilize", in: &electing)
+        #expect(try electing.raft(1).mayServeLeaseReads)
+
         var harness = try harness(leaseReads: true)
         #expect(try harness.raft(1).mayServeLeaseReads)
         #expect(try !harness.raft(2).mayServeLeaseReads)

@@ -98,13 +98,21 @@ extension RaftNode {
             answerRead(to: requester, index: log.committed, context: context)
             return
         }
-        if readIndexQueue.add(from: requester, context: context, index: log.committed, leader: id) {
+        // Under a lease no other leader can have been elected before this request arrived, so
+        // every write acknowledged before it is in the commit index.
+        if leaseHeld && mayServeLeaseReads {
+            readsAnsweredByLease += 1
+            answerRead(to: requester, index: log.committed, context: context)
+            return
+        }
+        if readIndexQueue.add(from: requester, context: context, index: log.committed, leader: id, stamp: leaseStamp) {
             broadcastHeartbeat(context: context)
         }
     }
 
     private mutating func releaseReads(through context: [UInt8]) {
         for request in readIndexQueue.release(through: context) {
+            leaseConfirmedStamp = max(leaseConfirmedStamp, request.stamp)
             answerRead(to: request.from, index: request.index, context: request.context)
         }
     }

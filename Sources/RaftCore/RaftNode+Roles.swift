@@ -22,6 +22,7 @@ extension RaftNode {
         pendingConfIndex = 0
         uncommittedBytes = 0
         readIndexQueue = ReadIndexQueue()
+        leaseConfirmedStamp = 0
         readsAwaitingCommit = []
     }
 

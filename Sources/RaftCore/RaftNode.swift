@@ -44,6 +44,18 @@ public struct RaftNode {
     /// This leader asked a node to campaign (a transfer) in this term: the transferee's vote
     /// ignores leases, so no lease read may be served until the term ends.
     var transferAttemptedThisTerm = false
+    /// Set by the caller before it steps messages: whether its lease (`Config.leaseReads`)
+    /// holds now, and so held when those messages arrived. ReadIndex requests are then
+    /// answered at once, without a heartbeat round.
+    public var leaseHeld = false
+    /// Set by the caller with `leaseHeld`: its clock now, in its own units. A ReadIndex round
+    /// started from now on carries it, and when a quorum confirms the round,
+    /// `leaseConfirmedStamp` rises to it: the caller's lease may then run from that time.
+    public var leaseStamp: UInt64 = 0
+    /// The latest `leaseStamp` of a ReadIndex round a quorum confirmed in this term (0: none).
+    public internal(set) var leaseConfirmedStamp: UInt64 = 0
+    /// ReadIndex requests this leader answered under a lease.
+    public internal(set) var readsAnsweredByLease: UInt64 = 0
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0
     var random: SplitMix64

@@ -9,6 +9,8 @@ struct ReadIndexQueue {
         /// The leader's commit index when the request arrived: the read index.
         var index: LogIndex
         var acks: Set<NodeID>
+        /// The caller's `RaftNode.leaseStamp` when the round for this request started.
+        var stamp: UInt64
     }
 
     /// Bounds the queue so that a flood of reads during a partition cannot exhaust memory.
@@ -22,9 +24,9 @@ struct ReadIndexQueue {
     var lastContext: [UInt8]? { order.last }
 
     /// Adds a request; returns false if the queue is full or the context is already waiting.
-    mutating func add(from: NodeID, context: [UInt8], index: LogIndex, leader: NodeID) -> Bool {
+    mutating func add(from: NodeID, context: [UInt8], index: LogIndex, leader: NodeID, stamp: UInt64) -> Bool {
         guard pending[context] == nil, order.count < Self.requestsMax else { return false }
-        pending[context] = Request(from: from, context: context, index: index, acks: [leader])
+        pending[context] = Request(from: from, context: context, index: index, acks: [leader], stamp: stamp)
         order.append(context)
         return true
     }

@@ -7,7 +7,8 @@ extension ReplicaCore {
         status.readsTotal += 1
         let arrived = ContinuousClock.now
         if holdsLease(at: arrived) {
-            status.readsByLeaseTotal += 1
+            localReadsByLease += 1
+            status.readsByLeaseTotal = localReadsByLease + raft.readsAnsweredByLease
             if raft.commitIndex <= store.appliedIndex {
                 waiter.serve(self)
             } else {
@@ -26,32 +27,38 @@ extension ReplicaCore {
         }
         readsAwaitingIndex[context] = waiter
         expiries.append((deadline(), .read(context)))
-        if config.leaseReads && raft.role == .leader { leaseRounds[context] = (arrived, raft.term) }
     }
 
     func readIndexConfirmed(_ readState: ReadState) {
-        if !leaseRounds.isEmpty, let round = leaseRounds.removeValue(forKey: readState.context) {
-            extendLease(from: round)
-        }
         guard let waiter = readsAwaitingIndex.removeValue(forKey: readState.context) else { return }
         waitingForApply.append((readState.index, deadline(), waiter))
     }
 
     /// Whether this leader's lease covers a read that arrives at `time`.
-    private func holdsLease(at time: ContinuousClock.Instant) -> Bool {
+    func holdsLease(at time: ContinuousClock.Instant) -> Bool {
         guard config.leaseReads, let leaseExpiry else { return false }
         return time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
     }
 
-    /// A heartbeat round confirmed this node's leadership to a quorum, each of whose members
-    /// then ignores campaigns for an election timeout from when the heartbeat reached it, later
-    /// than the read's arrival: no other leader can be elected before the lease runs out.
-    private func extendLease(from round: (arrived: ContinuousClock.Instant, term: Term)) {
-        guard round.term == raft.term, raft.mayServeLeaseReads else { return }
-        let expiry = round.arrived + .microseconds(Int64(config.leaseMilliseconds * 1_000))
-        if leaseTerm != round.term || leaseExpiry.map({ expiry > $0 }) ?? true {
+    /// Tells RaftCore, before it steps this turn's items (all arrived by now), whether the
+    /// lease holds now and what time it is.
+    func startLeaseTurn() {
+        let now = ContinuousClock.now
+        raft.leaseHeld = holdsLease(at: now)
+        let elapsed = (now - leaseEpoch).components
+        raft.leaseStamp = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000) + 1
+    }
+
+    /// A heartbeat round that a quorum confirmed in this term began at `leaseConfirmedStamp`;
+    /// each member then ignores campaigns for an election timeout from when the heartbeat
+    /// reached it, which is later: no other leader can be elected before the lease runs out.
+    func extendLease() {
+        let stamp = raft.leaseConfirmedStamp
+        guard stamp > 0, raft.mayServeLeaseReads else { return }
+        let expiry = leaseEpoch + .nanoseconds(Int64(stamp - 1)) + .microseconds(Int64(config.leaseMilliseconds * 1_000))
+        if leaseTerm != raft.term || leaseExpiry.map({ expiry > $0 }) ?? true {
             leaseExpiry = expiry
-            leaseTerm = round.term
+            leaseTerm = raft.term
         }
     }
 
@@ -103,7 +110,6 @@ extension ReplicaCore {
         forwardTable.close(failingWith: error)
         for waiter in readsAwaitingIndex.values { waiter.fail(error) }
         readsAwaitingIndex = [:]
-        leaseRounds = [:]
         for read in waitingForApply { read.waiter.fail(error) }
         waitingForApply = []
     }

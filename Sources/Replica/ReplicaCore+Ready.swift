@@ -223,7 +223,6 @@ extension ReplicaCore {
         let hint = soft.leader
         for waiter in readsAwaitingIndex.values { waiter.fail(.notLeader(leaderHint: hint)) }
         readsAwaitingIndex = [:]
-        leaseRounds = [:]
         leaseExpiry = nil
     }
 
@@ -249,6 +248,7 @@ extension ReplicaCore {
 
     func refreshStatus() {
         let raftStatus = raft.status()
+        status.readsByLeaseTotal = localReadsByLease + raft.readsAnsweredByLease
         status.term = raftStatus.term
         status.role = raftStatus.role
         status.leader = raftStatus.leader

@@ -44,12 +44,15 @@ public final class ReplicaCore {
     var readsAwaitingIndex: [[UInt8]: ReadWaiter] = [:]
     /// Lease reads (`ReplicaConfig.leaseReads`): this leader answers reads from its own state
     /// until `leaseExpiry` in `leaseTerm`, on a clock that runs on while the process is
-    /// stopped and while the machine sleeps (`CLOCK_BOOTTIME`). A lease is taken from each
-    /// heartbeat round that confirms a read made here as leader, timed from that read's arrival
-    /// (before the round's heartbeats left), kept in `leaseRounds` meanwhile.
+    /// stopped and while the machine sleeps (`CLOCK_BOOTTIME`). A lease runs from the start of
+    /// the inbox turn in which a ReadIndex round began (before its heartbeats left) once a
+    /// quorum confirms that round, whoever asked for the read: RaftCore carries the turn's
+    /// time as `leaseStamp`, counted from `leaseEpoch`.
     var leaseExpiry: ContinuousClock.Instant?
     var leaseTerm: Term = 0
-    var leaseRounds: [[UInt8]: (arrived: ContinuousClock.Instant, term: Term)] = [:]
+    let leaseEpoch = ContinuousClock.now
+    /// Reads made here that this leader answered under its lease (see `refreshStatus`).
+    var localReadsByLease: UInt64 = 0
     /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
     /// has applied the index each names.
     var waitingForApply: [(index: LogIndex, deadline: UInt64, waiter: ReadWaiter)] = []
@@ -109,6 +112,9 @@ public final class ReplicaCore {
     // MARK: - Inbox handling
 
     func handle(_ items: [InboxItem]) {
+        // The items arrived before now: a lease that holds now held for them (ReadIndex
+        // requests forwarded by followers are then answered at once).
+        if config.leaseReads { startLeaseTurn() }
         var proposals: [([UInt8], Completion)] = []
         for item in items {
             switch item {
@@ -129,6 +135,7 @@ public final class ReplicaCore {
         // handover that a tick gives up is seen at the next turn.
         releaseHeldProposals()
         if !proposals.isEmpty { propose(proposals) }
+        if config.leaseReads { extendLease() }
     }
 
     /// Proposes framed commands in one batch (one append message per follower), or forwards
@@ -388,7 +395,6 @@ public final class ReplicaCore {
             }
         case .read(let context):
             readsAwaitingIndex.removeValue(forKey: context)?.fail(.timedOut)
-            leaseRounds[context] = nil
         }
     }
 }

@@ -21,7 +21,8 @@ public struct ReplicaStatus: Sendable, Hashable {
     public var proposalsTotal: UInt64 = 0
     public var proposalsFailedTotal: UInt64 = 0
     public var readsTotal: UInt64 = 0
-    /// Linearizable reads this leader answered under its lease, without a heartbeat round.
+    /// Linearizable reads this leader answered under its lease, without a heartbeat round: its
+    /// own, and the read indexes followers asked it for.
     public var readsByLeaseTotal: UInt64 = 0
     /// Retryable proposals this node made as leader that were proposed again, never having
     /// been applied: another leader's entry replaced theirs, or a handover that moved the

@@ -35,7 +35,8 @@ enum MetricsText {
             "Writes held while this leader handed over, then proposed or sent on.", status.proposalsHeldTotal)
         counter("switchboard_reads_total", "Linearizable reads started on this node.", status.readsTotal)
         counter(
-            "switchboard_reads_by_lease_total", "Linearizable reads this leader answered under its lease (--read-leases).",
+            "switchboard_reads_by_lease_total",
+            "Linearizable reads, its own and its followers', this leader answered under its lease (--read-leases).",
             status.readsByLeaseTotal)
         counter(
             "switchboard_forwarded_answers_awaiting_apply_total",

@@ -65,6 +65,43 @@ struct LeaseTests {
         #expect(follower.persistedMessages.first { $0.kind == .voteResponse }?.reject == false)
     }
 
+    /// A follower's ReadIndex request reaching a leader whose caller says its lease holds is
+    /// answered at once with the commit index; otherwise it waits for a heartbeat round.
+    @Test(arguments: [true, false])
+    func aLeaderUnderALeaseAnswersAFollowersReadIndexAtOnce(leaseHeld: Bool) throws {
+        var leader = try harness(leaseReads: true).raft(1)
+        leader.leaseHeld = leaseHeld
+        leader.messages = []
+        leader.step(Message(kind: .readIndex, from: 2, to: 1, term: leader.term, context: [7]))
+        let answer = leader.messages.first { $0.kind == .readIndexResponse }
+        #expect((answer?.index == leader.commitIndex) == leaseHeld)
+        #expect(leader.messages.contains { $0.kind == .heartbeat } == !leaseHeld)
+        #expect(leader.readsAnsweredByLease == (leaseHeld ? 1 : 0))
+    }
+
+    /// A round a quorum confirms reports the caller's stamp from when it began, whoever asked
+    /// for the read; a new term forgets it.
+    @Test func aConfirmedRoundReportsTheStampItBeganWith() throws {
+        var harness = try harness(leaseReads: true)
+        #expect(try harness.raft(1).leaseConfirmedStamp == 0)
+        try harness.updateRaft(1) { $0.leaseStamp = 42 }
+        try run(
+            """
+            read-index 2 follower-read
+            stabilize
+            """, in: &harness)
+        try harness.updateRaft(1) { $0.leaseStamp = 99 }
+        #expect(try harness.raft(1).leaseConfirmedStamp == 42)
+        // Under the lease only a transfer moves the leadership.
+        try run(
+            """
+            transfer-leader 1 to=2
+            stabilize
+            """, in: &harness)
+        #expect(try harness.raft(2).role == .leader && harness.raft(2).leaseConfirmedStamp == 0)
+        #expect(try harness.raft(1).leaseConfirmedStamp == 0)
+    }
+
     @Test func onlyALeaderThatCommittedInItsTermAndAskedNoOneToCampaignMayServeLeaseReads() throws {
         // Elected, with its empty entry not yet acknowledged: its commit index may still lag
         // what an earlier leader committed.

@@ -99,8 +99,9 @@ extension RaftNode {
             return
         }
         // Under a lease no other leader can have been elected before this request arrived, so
-        // every write acknowledged before it is in the commit index.
-        if leaseHeld && mayServeLeaseReads {
+        // every write acknowledged before it is in the commit index. The caller answers its own
+        // reads under the lease itself; one it asks for here is a round to renew the lease.
+        if leaseHeld && requester != id && mayServeLeaseReads {
             readsAnsweredByLease += 1
             answerRead(to: requester, index: log.committed, context: context)
             return

@@ -45,8 +45,8 @@ public struct RaftNode {
     /// ignores leases, so no lease read may be served until the term ends.
     var transferAttemptedThisTerm = false
     /// Set by the caller before it steps messages: whether its lease (`Config.leaseReads`)
-    /// holds now, and so held when those messages arrived. ReadIndex requests are then
-    /// answered at once, without a heartbeat round.
+    /// holds now, and so held when those messages arrived. Followers' ReadIndex requests are
+    /// then answered at once, without a heartbeat round (the caller's own still get a round).
     public var leaseHeld = false
     /// Set by the caller with `leaseHeld`: its clock now, in its own units. A ReadIndex round
     /// started from now on carries it, and when a quorum confirms the round,

@@ -1,14 +1,14 @@
 import RaftCore
 
 extension ReplicaCore {
-    /// Starts a ReadIndex round. The context is this node's id and a counter, so it is unique
-    /// across the cluster as RaftCore requires.
+    /// Answers a read under this leader's lease, or starts a ReadIndex round for it.
     func startRead(_ waiter: ReadWaiter) {
         status.readsTotal += 1
         let arrived = ContinuousClock.now
         if holdsLease(at: arrived) {
             localReadsByLease += 1
             status.readsByLeaseTotal = localReadsByLease + raft.readsAnsweredByLease
+            renewLease(at: arrived)
             if raft.commitIndex <= store.appliedIndex {
                 waiter.serve(self)
             } else {
@@ -16,9 +16,7 @@ extension ReplicaCore {
             }
             return
         }
-        var context: [UInt8] = []
-        withUnsafeBytes(of: config.nodeID.bigEndian) { context.append(contentsOf: $0) }
-        withUnsafeBytes(of: makeRequestID().bigEndian) { context.append(contentsOf: $0) }
+        let context = makeReadContext()
         do {
             try raft.readIndex(context: context)
         } catch {
@@ -38,6 +36,25 @@ extension ReplicaCore {
     func holdsLease(at time: ContinuousClock.Instant) -> Bool {
         guard config.leaseReads, let leaseExpiry else { return false }
         return time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
+    }
+
+    /// Starts a round that no read waits for once less than half the lease is left, so that
+    /// steady reads find it renewed instead of each paying a round when it runs out. At most
+    /// one such round per quarter lease.
+    func renewLease(at time: ContinuousClock.Instant) {
+        let lease = Duration.microseconds(Int64(config.leaseMilliseconds * 1_000))
+        guard let leaseExpiry, leaseExpiry - time < lease / 2 else { return }
+        if let started = leaseRenewalStarted, time - started < lease / 4 { return }
+        leaseRenewalStarted = time
+        try? raft.readIndex(context: makeReadContext())
+    }
+
+    /// This node's id and a counter: unique across the cluster, as RaftCore requires.
+    private func makeReadContext() -> [UInt8] {
+        var context: [UInt8] = []
+        withUnsafeBytes(of: config.nodeID.bigEndian) { context.append(contentsOf: $0) }
+        withUnsafeBytes(of: makeRequestID().bigEndian) { context.append(contentsOf: $0) }
+        return context
     }
 
     /// Tells RaftCore, before it steps this turn's items (all arrived by now), whether the

@@ -51,6 +51,10 @@ public final class ReplicaCore {
     var leaseExpiry: ContinuousClock.Instant?
     var leaseTerm: Term = 0
     let leaseEpoch = ContinuousClock.now
+    /// When this leader last started a round only to renew its lease (see `renewLease`).
+    var leaseRenewalStarted: ContinuousClock.Instant?
+    /// `raft.readsAnsweredByLease` when last looked at: followers' reads renew the lease too.
+    var followerReadsByLeaseSeen: UInt64 = 0
     /// Reads made here that this leader answered under its lease (see `refreshStatus`).
     var localReadsByLease: UInt64 = 0
     /// Reads whose read index is confirmed, and answers to forwarded writes, until this node
@@ -136,6 +140,10 @@ public final class ReplicaCore {
         releaseHeldProposals()
         if !proposals.isEmpty { propose(proposals) }
         if config.leaseReads { extendLease() }
+        if raft.readsAnsweredByLease != followerReadsByLeaseSeen {
+            followerReadsByLeaseSeen = raft.readsAnsweredByLease
+            renewLease(at: .now)
+        }
     }
 
     /// Proposes framed commands in one batch (one append message per follower), or forwards

@@ -533,13 +533,29 @@ struct ReplicaTests {
         for _ in 0..<20 { #expect(try await cluster.read("k", via: leader) == "v1") }
         let byLease = cluster.replicas[leader]!.status.readsByLeaseTotal
         #expect(leaseReads ? byLease >= 10 : byLease == 0, "\(byLease) reads by lease")
+        // Steady reads over three leases' time find it renewed before it runs out. (The
+        // status is published after each turn: the pauses let it catch up.)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let before = cluster.replicas[leader]!.status
+        let started = ContinuousClock.now
+        var steady: UInt64 = 0
+        while ContinuousClock.now - started < .milliseconds(2_600) {
+            #expect(try await cluster.read("k", via: leader) == "v1")
+            steady += 1
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let after = cluster.replicas[leader]!.status
+        let steadyByLease = after.readsByLeaseTotal - before.readsByLeaseTotal
+        #expect(after.readsTotal - before.readsTotal == steady)
+        #expect(steadyByLease == (leaseReads ? steady : 0), "\(steadyByLease) of \(steady)")
         // A follower's reads still ask the leader, which answers them under its lease; here
         // the leader's own lease has run out first, and the round of the follower's first read
         // gives it a new one.
         try await Task.sleep(nanoseconds: 1_000_000_000)
         let others = [1, 2, 3].filter { $0 != leader }
         for _ in 0..<10 { #expect(try await cluster.read("k", via: others[0]) == "v1") }
-        let followersByLease = cluster.replicas[leader]!.status.readsByLeaseTotal - byLease
+        let followersByLease = cluster.replicas[leader]!.status.readsByLeaseTotal - after.readsByLeaseTotal
         #expect(leaseReads ? followersByLease >= 5 : followersByLease == 0, "\(followersByLease) follower reads by lease")
         cluster.network.isolate(leader)
         let next = try await cluster.waitFor { others.first { cluster.replicas[$0]!.status.role == .leader } }

@@ -115,12 +115,9 @@ public struct RaftNode {
     public mutating func tick() {
         if role == .leader {
             ticksSinceLeaderContact = 0
-        } else if ticksSinceLeaderContact < config.electionTimeoutTicks {
-            ticksSinceLeaderContact += 1
-        }
-        if role == .leader {
             tickLeader()
         } else {
+            ticksSinceLeaderContact = min(ticksSinceLeaderContact + 1, config.electionTimeoutTicks)
             tickElection()
         }
     }

@@ -34,6 +34,8 @@ public struct ReplicaConfig: Sendable {
         Double(max(0, electionTimeoutTicks - 2) * tickMilliseconds) * 0.9
     }
 
+    var leaseDuration: Duration { .microseconds(Int64(leaseMilliseconds * 1_000)) }
+
     public init(nodeID: NodeID) {
         self.nodeID = nodeID
     }

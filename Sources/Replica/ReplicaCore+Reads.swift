@@ -7,7 +7,6 @@ extension ReplicaCore {
         let arrived = ContinuousClock.now
         if holdsLease(at: arrived) {
             localReadsByLease += 1
-            status.readsByLeaseTotal = localReadsByLease + raft.readsAnsweredByLease
             renewLease(at: arrived)
             if raft.commitIndex <= store.appliedIndex {
                 waiter.serve(self)
@@ -33,7 +32,7 @@ extension ReplicaCore {
     }
 
     /// Whether this leader's lease covers a read that arrives at `time`.
-    func holdsLease(at time: ContinuousClock.Instant) -> Bool {
+    private func holdsLease(at time: ContinuousClock.Instant) -> Bool {
         guard config.leaseReads, let leaseExpiry else { return false }
         return time < leaseExpiry && leaseTerm == raft.term && raft.mayServeLeaseReads
     }
@@ -41,10 +40,9 @@ extension ReplicaCore {
     /// Starts a round that no read waits for once less than half the lease is left, so that
     /// steady reads find it renewed instead of each paying a round when it runs out. At most
     /// one such round per quarter lease.
-    func renewLease(at time: ContinuousClock.Instant) {
-        let lease = Duration.microseconds(Int64(config.leaseMilliseconds * 1_000))
-        guard let leaseExpiry, leaseExpiry - time < lease / 2 else { return }
-        if let started = leaseRenewalStarted, time - started < lease / 4 { return }
+    private func renewLease(at time: ContinuousClock.Instant) {
+        guard let leaseExpiry, leaseExpiry - time < config.leaseDuration / 2 else { return }
+        if let started = leaseRenewalStarted, time - started < config.leaseDuration / 4 { return }
         leaseRenewalStarted = time
         try? raft.readIndex(context: makeReadContext())
     }
@@ -66,13 +64,23 @@ extension ReplicaCore {
         raft.leaseStamp = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000) + 1
     }
 
+    /// After the turn's items: extends the lease from the rounds confirmed meanwhile, and
+    /// renews it if followers' reads were answered under it.
+    func endLeaseTurn() {
+        extendLease()
+        if raft.readsAnsweredByLease != followerReadsByLeaseSeen {
+            followerReadsByLeaseSeen = raft.readsAnsweredByLease
+            renewLease(at: .now)
+        }
+    }
+
     /// A heartbeat round that a quorum confirmed in this term began at `leaseConfirmedStamp`;
     /// each member then ignores campaigns for an election timeout from when the heartbeat
     /// reached it, which is later: no other leader can be elected before the lease runs out.
-    func extendLease() {
+    private func extendLease() {
         let stamp = raft.leaseConfirmedStamp
         guard stamp > 0, raft.mayServeLeaseReads else { return }
-        let expiry = leaseEpoch + .nanoseconds(Int64(stamp - 1)) + .microseconds(Int64(config.leaseMilliseconds * 1_000))
+        let expiry = leaseEpoch + .nanoseconds(Int64(stamp - 1)) + config.leaseDuration
         if leaseTerm != raft.term || leaseExpiry.map({ expiry > $0 }) ?? true {
             leaseExpiry = expiry
             leaseTerm = raft.term

@@ -139,11 +139,7 @@ public final class ReplicaCore {
         // handover that a tick gives up is seen at the next turn.
         releaseHeldProposals()
         if !proposals.isEmpty { propose(proposals) }
-        if config.leaseReads { extendLease() }
-        if raft.readsAnsweredByLease != followerReadsByLeaseSeen {
-            followerReadsByLeaseSeen = raft.readsAnsweredByLease
-            renewLease(at: .now)
-        }
+        if config.leaseReads { endLeaseTurn() }
     }
 
     /// Proposes framed commands in one batch (one append message per follower), or forwards

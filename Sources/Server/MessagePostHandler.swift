@@ -34,7 +34,7 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
     private var answering = false
     /// Requests passed on whose response has not ended.
     private var routedInFlight = 0
-    /// Parts read while a post is answered; a socket read's worth at most, as reads wait too.
+    /// Parts read while a post is answered; a socket read's worth at most, as reads then wait.
     private var held: CircularBuffer<HTTPRequestPart> = []
     private var readWaiting = false
 
@@ -56,10 +56,13 @@ final class MessagePostHandler<Posts: ImmediateMessagePosts>: ChannelDuplexHandl
         context.write(data, promise: promise)
     }
 
-    /// No socket reads while a post is answered: what the client sends meanwhile waits in the
-    /// kernel instead of here.
+    /// No more socket reads once a post being answered has parts waiting behind it: what the
+    /// client sends meanwhile waits in the kernel instead of here, so `held` never holds more
+    /// than one read's worth. A client that waits for each answer (most do) sends nothing
+    /// meanwhile, and its socket stays registered for reads: pausing them would cost two
+    /// `epoll_ctl` calls a post.
     func read(context: ChannelHandlerContext) {
-        if answering {
+        if answering, !held.isEmpty {
             readWaiting = true
         } else {
             context.read()

@@ -14,7 +14,7 @@ extension Command: BinaryWritable {
         object.field("time", time)
         object.field("type", "postMessage")
         object.key("v")
-        output.append(signed: Int64(Self.encodingVersion))
+        output.append(signed: Int64(formatVersion))
         object.end()
     }
 }
@@ -34,7 +34,7 @@ extension Command: BinaryReadable {
             return
         }
         let message = try BinaryObjectReader.naming("body") { try PostMessage(binary: input, at: body) }
-        self.init(time: time, actor: actor, idempotencyKey: idempotencyKey, action: .postMessage(message))
+        self.init(time: time, actor: actor, idempotencyKey: idempotencyKey, action: .postMessage(message), formatVersion: version)
     }
 }
 

@@ -68,10 +68,13 @@ enum DeskCoding {
 
 extension Command: Codable {
     /// The command format this build writes. Decoding accepts every version listed in
-    /// ``decodableVersions``; samples of each are kept in the tests.
-    public static let encodingVersion = 1
+    /// ``decodableVersions``; samples of each are kept in the tests. The layout is the same in
+    /// both; what differs is what apply accepts:
+    /// - 1: labels and names may hold control characters.
+    /// - 2: labels (tags, queues, skills, shortcuts) and names refuse them.
+    public static let encodingVersion = 2
     /// The command format versions this build can decode.
-    public static let decodableVersions: ClosedRange<Int> = 1...1
+    public static let decodableVersions: ClosedRange<Int> = 1...2
 
     private enum CodingKeys: String, CodingKey {
         case version = "v", time, actor, idempotencyKey, type, body
@@ -94,11 +97,12 @@ extension Command: Codable {
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
         let type = try container.decode(String.self, forKey: .type)
         action = try Action.decode(type: type, from: container, forKey: .body)
+        formatVersion = version
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Self.encodingVersion, forKey: .version)
+        try container.encode(formatVersion, forKey: .version)
         try container.encode(time, forKey: .time)
         try container.encode(actor, forKey: .actor)
         try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)

@@ -12,13 +12,22 @@ public struct Command: Sendable, Hashable {
     public var idempotencyKey: String?
     /// What to do.
     public var action: Action
+    /// The command format it was written in: ``encodingVersion`` for a new command, an earlier
+    /// one for a command read from an entry an earlier build wrote. Apply keeps each format's
+    /// rules, so an entry is applied by every build the way it was when it was committed.
+    public var formatVersion: Int
 
     /// Creates a command.
-    public init(time: Timestamp, actor: Actor, idempotencyKey: String? = nil, action: Action) {
+    public init(
+        time: Timestamp, actor: Actor, idempotencyKey: String? = nil, action: Action,
+        formatVersion: Int = Command.encodingVersion
+    ) {
+        precondition(Command.decodableVersions.contains(formatVersion), "command format \(formatVersion) is not one this build knows")
         self.time = time
         self.actor = actor
         self.idempotencyKey = idempotencyKey
         self.action = action
+        self.formatVersion = formatVersion
     }
 
     /// The operations the desk knows.

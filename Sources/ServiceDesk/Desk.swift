@@ -6,7 +6,7 @@
 /// changes, or rejects it with a ``CommandError`` and changes nothing.
 public struct Desk: Sendable, Hashable {
     /// The bounds this desk enforces; identical on every replica of a cluster.
-    public let limits: DeskLimits
+    public private(set) var limits: DeskLimits
 
     var customers: [String: Customer] = [:]
     var customerIDByExternalID: [ExternalID: String] = [:]
@@ -71,6 +71,9 @@ public struct Desk: Sendable, Hashable {
     /// first result, marked `replayed`, and changes nothing. Indexes must increase from call
     /// to call, as Raft applies them.
     public mutating func apply(_ command: Command, index: UInt64) -> ApplyOutcome {
+        // Each command is checked by the rules of the format it was written in.
+        limits.controlCharactersRefused = command.formatVersion >= 2
+        defer { limits.controlCharactersRefused = true }
         let scopedKey = command.idempotencyKey.map { command.actor.idempotencyScope + "|" + $0 }
         if let scopedKey, let entry = idempotency.liveEntry(scopedKey, at: index, limits: limits) {
             return ApplyOutcome(result: .success(entry.result), events: [], changes: [], replayed: true)

@@ -20,6 +20,9 @@ public struct DeskLimits: Sendable, Hashable {
     public var tagsMax = 20
     /// Longest tag or queue name, in UTF-8 bytes.
     public var tagBytesMax = 64
+    /// Whether labels (tags, queues, skills, shortcuts) and names refuse control characters.
+    /// `Desk.apply` sets it for each command from its format version (format 1 accepted them).
+    public var controlCharactersRefused = true
     /// Most attachments on one message.
     public var attachmentsMax = 10
     /// Longest attachment URL, in UTF-8 bytes.

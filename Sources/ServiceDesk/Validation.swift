@@ -26,7 +26,17 @@ extension DeskLimits {
     func name(_ value: String, _ field: String) throws(CommandError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid("\(field) must not be empty") }
+        try checkNoControlCharacters(trimmed, field)
         return try bounded(trimmed, field, bytesMax: nameBytesMax)
+    }
+
+    /// Labels and names are shown in lists, headers and exports, where a control character
+    /// (C0, DEL or C1) is never meant; message text keeps its line breaks.
+    func checkNoControlCharacters(_ value: String, _ field: String) throws(CommandError) {
+        guard controlCharactersRefused else { return }
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw .invalid("\(field) must not contain control characters")
+        }
     }
 
     func bounded(_ value: String, _ field: String, bytesMax: Int) throws(CommandError) -> String {
@@ -67,6 +77,7 @@ extension DeskLimits {
     func label(_ value: String, _ field: String) throws(CommandError) -> String {
         let label = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard !label.isEmpty else { throw .invalid("\(field) must not be empty") }
+        try checkNoControlCharacters(label, field)
         return try bounded(label, field, bytesMax: tagBytesMax)
     }
 

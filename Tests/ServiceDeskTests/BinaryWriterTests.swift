@@ -211,13 +211,15 @@ import Testing
     @Test func messageCommandsOfEveryActor() throws {
         let file = ServiceDesk.Attachment(name: "a.png", contentType: "image/png", bytes: 10, url: "https://files/a.png")
         let actors: [Actor] = [.adminToken, .staff(id: "s1", role: .agent), .customer(id: "c1"), .system]
-        for actor in actors {
+        for (actor, format) in zip(actors, [1, 2, 1, 2]) {
             for key in [nil, "k-1"] as [String?] {
                 for body in [
                     PostMessage(conversationID: "v1", messageID: "m1", text: "你好"),
                     PostMessage(conversationID: "v1", messageID: "m2", text: "", attachments: [file, file], internal: true, botName: "Lily"),
                 ] {
-                    let command = Command(time: Timestamp(millisecondsSinceEpoch: -5), actor: actor, idempotencyKey: key, action: .postMessage(body))
+                    let command = Command(
+                        time: Timestamp(millisecondsSinceEpoch: -5), actor: actor, idempotencyKey: key, action: .postMessage(body),
+                        formatVersion: format)
                     let bytes = command.encoded()
                     #expect(bytes == (try BinaryCoding.encode(command, handWritten: false)))
                     #expect(try Command.decode(bytes) == command)
@@ -251,8 +253,8 @@ import Testing
             #expect("\(error)".contains("body") && "\(error)".contains("messageID"))
         }
         var future = Envelope()
-        future.v = 2
-        #expect(throws: DeskDecodingError.unsupportedVersion(2)) { try Command.decode(try BinaryCoding.encode(future)) }
+        future.v = 3
+        #expect(throws: DeskDecodingError.unsupportedVersion(3)) { try Command.decode(try BinaryCoding.encode(future)) }
     }
 }
 
@@ -276,6 +278,6 @@ import Testing
         #expect(propertyCount(DeskReply(result: .success(.message(message)), replayed: false)) == 2, "\(reminder)")
         #expect(propertyCount(AuditEntry(index: 1, time: time, actor: .system, action: "", target: "", details: "")) == 6, "\(reminder)")
         #expect(propertyCount(PostMessage(conversationID: "v", messageID: "m", text: "")) == 6, "\(reminder)")
-        #expect(propertyCount(Command(time: time, actor: .system, action: .postMessage(PostMessage(conversationID: "v", messageID: "m", text: "")))) == 4, "\(reminder)")
+        #expect(propertyCount(Command(time: time, actor: .system, action: .postMessage(PostMessage(conversationID: "v", messageID: "m", text: "")))) == 5, "\(reminder)")
     }
 }

@@ -16,7 +16,8 @@ import Testing
             time: Timestamp(millisecondsSinceEpoch: 1_700_000_123_456), actor: .system, idempotencyKey: "wechat:MsgId-1234567890",
             action: .createConversation(CreateConversation(
                 id: "conv-01HX", customer: .external(channel: .wechat, externalID: "oX9a-openid", newCustomerID: "cust-01HX", name: "微信用户"),
-                channel: .wechat, subject: "订单查询", priority: .high, queue: "orders", tags: ["order"]))))
+                channel: .wechat, subject: "订单查询", priority: .high, queue: "orders", tags: ["order"])),
+            formatVersion: 1))
 
         let posted = try Command.decode(try sample("v1-post-message"))
         #expect(posted.actor == .customer(id: "cust-01HX"))
@@ -73,16 +74,45 @@ import Testing
     }
 
     @Test func unknownVersionsAndTypesAreRejected() {
-        let future = Array(#"{"v":2,"time":1,"actor":{"system":{}},"type":"createTeam","body":{"id":"t","name":"T","description":""}}"#.utf8)
-        #expect(throws: DeskDecodingError.unsupportedVersion(2)) { try Command.decode(future) }
+        let future = Array(#"{"v":3,"time":1,"actor":{"system":{}},"type":"createTeam","body":{"id":"t","name":"T","description":""}}"#.utf8)
+        #expect(throws: DeskDecodingError.unsupportedVersion(3)) { try Command.decode(future) }
         let unknown = Array(#"{"v":1,"time":1,"actor":{"system":{}},"type":"launchRocket","body":{}}"#.utf8)
         #expect(throws: DeskDecodingError.malformed(#"unknown command type "launchRocket""#)) { try Command.decode(unknown) }
         #expect(throws: DeskDecodingError.self) { try Command.decode(Array("{".utf8)) }
         var desk = Harness.populated().desk
         let before = desk.snapshotData()
         let outcome = desk.apply(encodedCommand: future, index: 100)
-        #expect(outcome.result == .failure(CommandError(.invalid, "undecodable command: unsupported format version 2")))
+        #expect(outcome.result == .failure(CommandError(.invalid, "undecodable command: unsupported format version 3")))
         #expect(desk.snapshotData() == before)
+    }
+
+    /// Format 2 refuses control characters in labels and names; an entry of format 1 in a log
+    /// (written by an earlier build) still applies as it did, and keeps its format through an
+    /// encoding, so every build applies the same entries the same way.
+    @Test func controlCharactersAreRefusedFromFormatTwoOn() throws {
+        let bodies: [(Command.Action, String)] = [
+            (.createConversation(CreateConversation(id: "v8", customer: .existing(id: "c1"), channel: .web, tags: ["late\u{7}"])),
+             "tag must not contain control characters"),
+            (.createConversation(CreateConversation(id: "v9", customer: .existing(id: "c1"), channel: .web, queue: "sales\u{1B}[2J")),
+             "queue must not contain control characters"),
+            (.createTeam(CreateTeam(id: "t9", name: "Night\nshift", description: "")), "name must not contain control characters"),
+            (.createCustomer(CreateCustomer(id: "c9", name: "An\u{85}n", email: nil)), "name must not contain control characters"),
+        ]
+        for (action, message) in bodies {
+            var desk = Harness.populated().desk
+            let before = desk.snapshotData()
+            let current = Command(time: time, actor: .adminToken, action: action)
+            let refused = desk.apply(try Command.decode(current.encoded()), index: 100)
+            #expect(refused.result == .failure(CommandError(.invalid, message)))
+            let unchanged = desk.snapshotData() == before
+            #expect(unchanged, "a refused command changes nothing")
+
+            let earlier = Command(time: time, actor: .adminToken, action: action, formatVersion: 1)
+            let decoded = try Command.decode(earlier.encoded())
+            #expect(decoded.formatVersion == 1 && decoded == earlier)
+            #expect(throws: Never.self) { try desk.apply(decoded, index: 101).result.get() }
+            #expect(desk.limits.controlCharactersRefused, "the next command is checked by its own format")
+        }
     }
 
     @Test func repliesRoundTrip() throws {

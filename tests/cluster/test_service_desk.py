@@ -73,6 +73,9 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(cluster_factory):
     assert not_object.status_code == 400 and not_object.json()["error"]["message"] == "the body must be a JSON object"
     misspelt = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "x"}, "chanel": "web"})
     assert misspelt.status_code == 400 and misspelt.json()["error"]["message"] == 'unknown field "chanel"'
+    bell_tag = post(cluster, node, "/v1/conversations", {"customer": {"externalId": "x"}, "channel": "web", "tags": ["late\u0007"]})
+    assert bell_tag.status_code == 400 and bell_tag.json()["error"] == {
+        "code": "invalid", "message": "tag must not contain control characters"}
     missing = post(cluster, node, "/v1/conversations/nope/messages", {"author": {"type": "customer"}, "text": "hi"})
     assert missing.status_code == 404
     huge = requests.post(node.url + "/v1/conversations", data=b"x" * (2 << 20), headers=headers, timeout=10)

@@ -118,18 +118,10 @@ extension RaftNode {
 
     private mutating func stepCandidate(_ message: Message) {
         switch message.kind {
-        case .append:
+        case .append, .heartbeat, .snapshot:
+            // A leader of this term exists: follow it, and take its message as a follower does.
             becomeFollower(term: message.term, leader: message.from)
-            heardFromLeader(message.from)
-            handleAppend(message)
-        case .heartbeat:
-            becomeFollower(term: message.term, leader: message.from)
-            heardFromLeader(message.from)
-            handleHeartbeat(message)
-        case .snapshot:
-            becomeFollower(term: message.term, leader: message.from)
-            heardFromLeader(message.from)
-            handleSnapshot(message)
+            stepFollower(message)
         case .preVoteResponse where role == .preCandidate,
             .voteResponse where role == .candidate:
             handleVoteResponse(message)

@@ -15,20 +15,23 @@ extension Desk {
         case .ticket(let ticket):
             return audience(ticket, formerAssigneeID: event.formerAssigneeID, internal: false)
         case .ticketComment(let comment):
-            guard let ticket = tickets[comment.ticketID] else { return EventAudience(staffOnly: true) }
-            return audience(ticket, formerAssigneeID: nil, internal: comment.internal)
+            return audience(ofTicket: comment.ticketID, internal: comment.internal)
         case .ticketHistoryEntry(let entry):
             // A history names internal comments and every field that changed: staff only.
-            guard let ticket = tickets[entry.ticketID] else { return EventAudience(staffOnly: true) }
-            return audience(ticket, formerAssigneeID: nil, internal: true)
+            return audience(ofTicket: entry.ticketID, internal: true)
         case .ticketAlert(let alert):
             return audience(alert.ticket, formerAssigneeID: event.formerAssigneeID, internal: true)
         case .outboxItem(let item):
-            guard let ticket = item.ticketID.flatMap({ tickets[$0] }) else { return EventAudience(staffOnly: true) }
-            return audience(ticket, formerAssigneeID: nil, internal: true)
+            return audience(ofTicket: item.ticketID, internal: true)
         default:
             return EventAudience(staffOnly: true)
         }
+    }
+
+    /// The audience of something attached to a ticket; staff only if there is no such ticket.
+    private func audience(ofTicket ticketID: String?, internal: Bool) -> EventAudience {
+        guard let ticket = ticketID.flatMap({ tickets[$0] }) else { return EventAudience(staffOnly: true) }
+        return audience(ticket, formerAssigneeID: nil, internal: `internal`)
     }
 
     private func audience(_ ticket: Ticket, formerAssigneeID: String?, internal: Bool) -> EventAudience {
